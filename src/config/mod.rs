@@ -1,0 +1,467 @@
+//! Config files: TOML text -> the serde mirror (`raw`) -> a validated [`Experiment`] that
+//! everything else uses. Every error names the file, line and column, the key, the bad
+//! value and what is allowed. Parsing takes a `&str`, so tests need no files.
+
+mod error;
+mod raw;
+
+pub use error::{ConfigError, line_col, suggest};
+pub use raw::PARAM_SECTIONS;
+
+use crate::model::params::fmt_num;
+use crate::model::{Aggregate, Distribution, Objective, PARAM_SPECS, Params, RunSpec, Uncertainty, YearMonth};
+use raw::{RawConfig, RawDist};
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+/// The default scenario, carried in the binary so the main job runs from any directory.
+pub const DEFAULT_CONFIG: &str = include_str!("../../configs/terafab.toml");
+/// How errors and summaries name the embedded default.
+pub const DEFAULT_CONFIG_SOURCE: &str = "<embedded default configs/terafab.toml>";
+
+/// Which evaluator runs the trajectories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// The GPU when an adapter exists, else the CPU (saying so).
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// The population solver of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SolverChoice {
+    Cmaes,
+    Pso,
+}
+
+/// `[search]`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchSettings {
+    /// Quasi-random candidates screened first; `None`: chosen by backend.
+    pub screening_samples: Option<usize>,
+    /// How many of the best screened candidates seed the population search.
+    pub seeds_from_screening: usize,
+    pub solver: SolverChoice,
+    /// Population per generation; `None`: the solver's default for the dimension.
+    pub population: Option<usize>,
+    /// Total evaluations (candidates, each over all scenarios).
+    pub budget_evals: u64,
+    pub time_seconds: Option<f64>,
+    pub checkpoint_every: usize,
+    pub polish_evals: u64,
+}
+
+/// `[scenarios]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScenarioSettings {
+    pub count: usize,
+    pub aggregate: Aggregate,
+}
+
+/// A validated experiment: what a config file means.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub name: String,
+    /// Where it came from (a path or the embedded default).
+    pub source: String,
+    pub text: String,
+    pub sha256: String,
+    pub run: RunSpec,
+    /// The nominal scenario (central values).
+    pub params: Params<f64>,
+    pub uncertainty: Uncertainty,
+    pub scenarios: ScenarioSettings,
+    pub seed: u64,
+    pub backend: BackendChoice,
+    pub search: SearchSettings,
+}
+
+impl Experiment {
+    /// The scenarios every candidate is evaluated on (scenario 0.. count-1 of the seed).
+    /// With no uncertain parameter there is one scenario: the nominal one.
+    pub fn sampled_scenarios(&self) -> Vec<Params<f64>> {
+        if self.uncertainty.entries.is_empty() {
+            vec![self.params]
+        } else {
+            self.uncertainty.scenarios(&self.params, self.seed, self.scenarios.count)
+        }
+    }
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
+    let file = path.display().to_string();
+    let fail = |message: String| ConfigError { file: file.clone(), position: None, message };
+    if path.is_dir() {
+        return Err(fail("is a directory; give a .toml config file".into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the config file: {e}")))?;
+    let name = path.file_stem().map_or("config".into(), |s| s.to_string_lossy().into_owned());
+    parse(&text, &file, &name)
+}
+
+/// The embedded default, validated.
+pub fn default_experiment() -> Experiment {
+    parse(DEFAULT_CONFIG, DEFAULT_CONFIG_SOURCE, "terafab").expect("the embedded default config is valid (tested)")
+}
+
+/// `load(path)` or the embedded default.
+pub fn load_or_default(path: Option<&Path>) -> Result<Experiment, ConfigError> {
+    path.map_or_else(|| Ok(default_experiment()), load)
+}
+
+/// Validation context: the file's text and name, for positions in errors.
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err_at(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
+        ConfigError { file: self.file.to_string(), position: span.map(|s| line_col(self.text, s.start)), message }
+    }
+    fn err<T>(&self, v: &Spanned<T>, message: String) -> ConfigError {
+        self.err_at(Some(v.span()), message)
+    }
+    fn int(&self, v: &Option<Spanned<i64>>, key: &str, default: i64, lo: i64, hi: i64) -> Result<i64, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(s) if (lo..=hi).contains(s.get_ref()) => Ok(*s.get_ref()),
+            Some(s) => Err(self.err(s, format!("{key} = {}: must be between {lo} and {hi}", s.get_ref()))),
+        }
+    }
+    fn float(&self, v: &Option<Spanned<f64>>, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(s) => {
+                let x = *s.get_ref();
+                if !x.is_finite() {
+                    Err(self.err(s, format!("{key} = {x}: must be a finite number")))
+                } else if !(lo..=hi).contains(&x) {
+                    Err(self.err(s, format!("{key} = {x}: must be between {} and {}", fmt_num(lo), fmt_num(hi))))
+                } else {
+                    Ok(x)
+                }
+            }
+        }
+    }
+    fn choice(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: &str,
+        allowed: &[&str],
+    ) -> Result<String, ConfigError> {
+        match v {
+            None => Ok(default.to_string()),
+            Some(s) if allowed.contains(&s.get_ref().as_str()) => Ok(s.get_ref().clone()),
+            Some(s) => Err(self.err(
+                s,
+                format!(
+                    "{key} = \"{}\": unknown; allowed: {}{}",
+                    s.get_ref(),
+                    allowed.join(", "),
+                    suggest(s.get_ref(), allowed.iter().copied())
+                ),
+            )),
+        }
+    }
+}
+
+/// Parses and validates config text. `file` names it in errors; `name` names the run.
+pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigError> {
+    let cx = Ctx { text, file };
+    if text.trim().is_empty() {
+        return Err(cx.err_at(None, "the config file is empty; start from `terafab config show`".into()));
+    }
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let mut message = e.message().trim().to_string();
+        if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            let expected: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+            message.push_str(&suggest(unknown, expected));
+        }
+        cx.err_at(e.span(), message)
+    })?;
+
+    let params = parse_params(&cx, &raw)?;
+    let run_t = raw.run.as_ref();
+    let start = match run_t.and_then(|r| r.start.as_ref()) {
+        None => YearMonth { year: 2026, month: 4 },
+        Some(s) => s.get_ref().parse().map_err(|m: String| cx.err(s, format!("run.start: {m}")))?,
+    };
+    let horizon = cx.int(&run_t.and_then(|r| r.horizon_months.clone()), "run.horizon_months", 240, 12, 1200)? as usize;
+    let phases = cx.int(&run_t.and_then(|r| r.phases.clone()), "run.phases", 8, 1, 64)? as usize;
+    if phases > horizon {
+        return Err(cx.err_at(None, format!("run.phases = {phases}: must be at most run.horizon_months = {horizon}")));
+    }
+    let seed = cx.int(&run_t.and_then(|r| r.seed.clone()), "run.seed", 42, 0, i64::MAX)? as u64;
+    let backend = match cx
+        .choice(&run_t.and_then(|r| r.backend.clone()), "run.backend", "auto", &["auto", "gpu", "cpu"])?
+        .as_str()
+    {
+        "gpu" => BackendChoice::Gpu,
+        "cpu" => BackendChoice::Cpu,
+        _ => BackendChoice::Auto,
+    };
+    let run_name = run_t.and_then(|r| r.name.as_ref()).map_or(name.to_string(), |n| n.get_ref().clone());
+
+    let obj = raw.objective.as_ref();
+    let kind = cx.choice(&obj.and_then(|o| o.kind.clone()), "objective.kind", "time_to_target", &Objective::NAMES)?;
+    let objective = Objective::from_name(&kind).expect("checked against NAMES");
+    let target =
+        cx.float(&obj.and_then(|o| o.target_gw_per_year.clone()), "objective.target_gw_per_year", 1000.0, 1e-6, 1e9)?;
+    let penalty = cx.float(
+        &obj.and_then(|o| o.penalty_months_per_doubling.clone()),
+        "objective.penalty_months_per_doubling",
+        24.0,
+        0.0,
+        1e4,
+    )?;
+
+    let funding = parse_funding(&cx, &raw, start, horizon)?;
+    let run = RunSpec {
+        start,
+        horizon_months: horizon,
+        phases,
+        objective,
+        target_gw_per_year: target,
+        penalty_months_per_doubling: penalty,
+        funding_busd_per_month: funding,
+    };
+
+    let sc = raw.scenarios.as_ref();
+    let count = cx.int(&sc.and_then(|s| s.count.clone()), "scenarios.count", 16, 1, 65_536)? as usize;
+    let level = cx.float(&sc.and_then(|s| s.level.clone()), "scenarios.level", 0.9, 0.0, 1.0)?;
+    let aggregate = match cx
+        .choice(&sc.and_then(|s| s.aggregate.clone()), "scenarios.aggregate", "mean", &Aggregate::NAMES)?
+        .as_str()
+    {
+        "quantile" => Aggregate::Quantile(level),
+        "cvar" => Aggregate::Cvar(level),
+        "worst" => Aggregate::Worst,
+        _ => Aggregate::Mean,
+    };
+    let uncertainty = parse_uncertainty(&cx, &raw, &params)?;
+    let search = parse_search(&cx, &raw)?;
+
+    Ok(Experiment {
+        name: run_name,
+        source: file.to_string(),
+        text: text.to_string(),
+        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        run,
+        params,
+        uncertainty,
+        scenarios: ScenarioSettings { count, aggregate },
+        seed,
+        backend,
+        search,
+    })
+}
+
+fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
+    let mut values = Params::defaults().to_vec();
+    for (section, table) in raw.sections() {
+        let Some(table) = table else { continue };
+        for (key, value) in table {
+            let path = format!("{section}.{key}");
+            let Some(index) = Params::index_of(&path) else {
+                let known: Vec<&str> = PARAM_SPECS.iter().filter(|s| s.section == section).map(|s| s.key).collect();
+                return Err(cx.err(
+                    value,
+                    format!(
+                        "unknown key `{path}`{}; [{section}] allows: {}",
+                        suggest(key, known.iter().copied()),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            let spec = &PARAM_SPECS[index];
+            let x = match value.get_ref() {
+                toml::Value::Float(f) => *f,
+                toml::Value::Integer(i) => *i as f64,
+                other => {
+                    return Err(cx.err(
+                        value,
+                        format!("{path} = {other}: must be a number ({}), found {}", spec.unit, other.type_str()),
+                    ));
+                }
+            };
+            if !x.is_finite() {
+                return Err(cx.err(value, format!("{path} = {x}: must be a finite number ({})", spec.unit)));
+            }
+            if !spec.bounds.contains(x) {
+                return Err(cx.err(value, format!("{path} = {x}: {} ({})", spec.bounds.describe(), spec.unit)));
+            }
+            values[index] = x;
+        }
+    }
+    let p = Params::from_slice(&values).expect("registry layout");
+    // Cross-parameter rules the per-key bounds cannot express.
+    for (floor, base, path) in [
+        (p.design_design_min_months, p.design_design_months, "design.design_min_months"),
+        (p.design_mask_min_months, p.design_mask_months, "design.mask_min_months"),
+        (p.design_hot_lot_min_months, p.design_hot_lot_months, "design.hot_lot_min_months"),
+        (p.design_test_min_months, p.design_test_months, "design.test_min_months"),
+    ] {
+        if floor > base {
+            return Err(cx.err_at(None, format!("{path} = {floor}: must not exceed the stage's base time {base}")));
+        }
+    }
+    if p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0 {
+        return Err(cx.err_at(None, "design: the four stage times sum to 0; at least one must be > 0".into()));
+    }
+    Ok(p)
+}
+
+fn parse_funding(cx: &Ctx, raw: &RawConfig, start: YearMonth, horizon: usize) -> Result<Vec<f64>, ConfigError> {
+    let mut per_month = vec![0.0; horizon];
+    let Some(steps) = raw.funding.as_ref().and_then(|f| f.schedule.as_ref()) else {
+        return Ok(per_month);
+    };
+    let mut previous: Option<i64> = None;
+    for (i, step) in steps.iter().enumerate() {
+        let s = step.get_ref();
+        let key = format!("funding.schedule[{i}]");
+        let from: YearMonth = s.from.parse().map_err(|m: String| cx.err(step, format!("{key}.from: {m}")))?;
+        let offset = start.months_until(from);
+        if offset < 0 {
+            return Err(cx.err(step, format!("{key}.from = \"{from}\": must not be before run.start = \"{start}\"")));
+        }
+        if previous.is_some_and(|p| offset <= p) {
+            return Err(cx.err(step, format!("{key}.from = \"{from}\": steps must be in increasing date order")));
+        }
+        if !(s.busd_per_year.is_finite() && (0.0..=1e6).contains(&s.busd_per_year)) {
+            return Err(
+                cx.err(step, format!("{key}.busd_per_year = {}: must be between 0 and 1e6 ($B/yr)", s.busd_per_year))
+            );
+        }
+        for m in per_month.iter_mut().skip(offset as usize) {
+            *m = s.busd_per_year / 12.0;
+        }
+        previous = Some(offset);
+    }
+    Ok(per_month)
+}
+
+fn parse_uncertainty(cx: &Ctx, raw: &RawConfig, nominal: &Params<f64>) -> Result<Uncertainty, ConfigError> {
+    let mut entries = Vec::new();
+    let Some(table) = raw.uncertainty.as_ref() else { return Ok(Uncertainty::default()) };
+    for (path, spanned) in table {
+        let Some(index) = Params::index_of(path) else {
+            let all: Vec<String> = PARAM_SPECS.iter().map(|s| s.path()).collect();
+            return Err(cx.err(
+                spanned,
+                format!("uncertainty: unknown parameter `{path}`{}", suggest(path, all.iter().map(String::as_str))),
+            ));
+        };
+        let d: &RawDist = spanned.get_ref();
+        let need = |v: Option<f64>, field: &str| {
+            v.filter(|x| x.is_finite()).ok_or_else(|| {
+                cx.err(spanned, format!("uncertainty.\"{path}\": dist = \"{}\" needs a finite `{field}`", d.dist))
+            })
+        };
+        let dist = match d.dist.as_str() {
+            "uniform" => Distribution::Uniform { low: need(d.low, "low")?, high: need(d.high, "high")? },
+            "triangular" => Distribution::Triangular {
+                low: need(d.low, "low")?,
+                mode: need(d.mode, "mode")?,
+                high: need(d.high, "high")?,
+            },
+            "lognormal" => {
+                let median = need(d.median, "median")?;
+                let spec = &PARAM_SPECS[index];
+                Distribution::LogNormal {
+                    median,
+                    sigma: need(d.sigma, "sigma")?,
+                    low: d.low.unwrap_or(if spec.bounds.lo_open {
+                        spec.bounds.lo.max(median * 1e-6)
+                    } else {
+                        spec.bounds.lo
+                    }),
+                    high: d.high.unwrap_or(spec.bounds.hi),
+                }
+            }
+            other => {
+                return Err(cx.err(
+                    spanned,
+                    format!(
+                        "uncertainty.\"{path}\": dist = \"{other}\": unknown; allowed: uniform, triangular, lognormal{}",
+                        suggest(other, ["uniform", "triangular", "lognormal"])
+                    ),
+                ));
+            }
+        };
+        let (lo, hi) = dist.support();
+        let ordered = match dist {
+            Distribution::Triangular { low, mode, high } => low <= mode && mode <= high && low < high,
+            Distribution::LogNormal { median, sigma, low, high } => {
+                median > 0.0 && sigma >= 0.0 && low <= median && median <= high
+            }
+            Distribution::Uniform { low, high } => low < high,
+        };
+        if !ordered {
+            return Err(cx.err(
+                spanned,
+                format!("uncertainty.\"{path}\": {dist:?}: needs low < high (low <= mode <= high; median > 0 within the bounds, sigma >= 0)"),
+            ));
+        }
+        let b = PARAM_SPECS[index].bounds;
+        if !(b.contains(lo) && b.contains(hi)) {
+            return Err(
+                cx.err(spanned, format!("uncertainty.\"{path}\": values from {lo} to {hi}: {path} {}", b.describe()))
+            );
+        }
+        let _ = nominal;
+        entries.push((index, dist));
+    }
+    Ok(Uncertainty { entries })
+}
+
+fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError> {
+    let Some(s) = raw.search.as_ref() else {
+        return Ok(SearchSettings {
+            screening_samples: None,
+            seeds_from_screening: 8,
+            solver: SolverChoice::Cmaes,
+            population: None,
+            budget_evals: 200_000,
+            time_seconds: None,
+            checkpoint_every: 10,
+            polish_evals: 2_000,
+        });
+    };
+    let solver = match cx.choice(&s.solver, "search.solver", "cmaes", &["cmaes", "pso"])?.as_str() {
+        "pso" => SolverChoice::Pso,
+        _ => SolverChoice::Cmaes,
+    };
+    Ok(SearchSettings {
+        screening_samples: s
+            .screening_samples
+            .as_ref()
+            .map(|_| cx.int(&s.screening_samples, "search.screening_samples", 0, 0, 1 << 30))
+            .transpose()?
+            .map(|v| v as usize),
+        seeds_from_screening: cx.int(&s.seeds_from_screening, "search.seeds_from_screening", 8, 1, 4096)? as usize,
+        solver,
+        population: s
+            .population
+            .as_ref()
+            .map(|_| cx.int(&s.population, "search.population", 0, 4, 1 << 20))
+            .transpose()?
+            .map(|v| v as usize),
+        budget_evals: cx.int(&s.budget_evals, "search.budget_evals", 200_000, 1, 1 << 40)? as u64,
+        time_seconds: s
+            .time_seconds
+            .as_ref()
+            .map(|_| cx.float(&s.time_seconds, "search.time_seconds", 0.0, 0.1, 1e7))
+            .transpose()?,
+        checkpoint_every: cx.int(&s.checkpoint_every, "search.checkpoint_every", 10, 1, 1 << 20)? as usize,
+        polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
+    })
+}

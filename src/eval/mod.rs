@@ -1,0 +1,74 @@
+//! The evaluator seam: what search and CLI code call to cost a batch of candidate
+//! policies, whichever backend (CPU threads or a GPU) does the work.
+
+pub mod cpu;
+pub mod tolerance;
+
+use crate::model::policy::{GENES_PER_PHASE, validate_vector};
+use crate::model::{Aggregate, Params, RunSpec};
+use anyhow::Result;
+
+/// What is being evaluated: the run, the scenarios every candidate sees, the aggregate.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub run: RunSpec,
+    pub scenarios: Vec<Params<f64>>,
+    pub aggregate: Aggregate,
+}
+
+impl Problem {
+    pub fn from_experiment(exp: &crate::config::Experiment) -> Self {
+        Problem { run: exp.run.clone(), scenarios: exp.sampled_scenarios(), aggregate: exp.scenarios.aggregate }
+    }
+    /// Length of one encoded policy.
+    pub fn dim(&self) -> usize {
+        self.run.phases * GENES_PER_PHASE
+    }
+    /// Checks a flat batch of policies before any work is dispatched.
+    pub fn validate(&self, policies: &[f64]) -> Result<usize> {
+        let dim = self.dim();
+        if !policies.len().is_multiple_of(dim) {
+            anyhow::bail!(
+                "a batch of policies has {} values, not a multiple of the policy length {dim}",
+                policies.len()
+            );
+        }
+        for (i, x) in policies.chunks_exact(dim).enumerate() {
+            validate_vector(x, self.run.phases).map_err(|e| anyhow::anyhow!("candidate {i}: {e}"))?;
+        }
+        Ok(policies.len() / dim)
+    }
+}
+
+/// Candidates per chunk of [`Evaluator::evaluate`]: bounds host memory to
+/// `CHUNK_CANDIDATES x scenarios` trajectory costs whatever the batch size.
+pub const CHUNK_CANDIDATES: usize = 1 << 16;
+
+/// A backend that evaluates trajectories.
+pub trait Evaluator: Send {
+    /// e.g. `cpu (2 threads, f64)` or `gpu: llvmpipe (Vulkan)`.
+    fn describe(&self) -> String;
+    fn problem(&self) -> &Problem;
+    /// The cost of every (candidate, scenario) trajectory, candidate-major:
+    /// `out[c * scenarios + s]`. `policies` is validated by the caller.
+    fn trajectory_costs(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()>;
+
+    /// The aggregated cost of each candidate over the scenarios, `out[c]`. Validates the
+    /// batch first and streams it in chunks, so memory does not grow with the batch.
+    fn evaluate(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()> {
+        let n = self.problem().validate(policies)?;
+        anyhow::ensure!(out.len() == n, "output has room for {} costs, the batch has {n} candidates", out.len());
+        let dim = self.problem().dim();
+        let scenarios = self.problem().scenarios.len();
+        let aggregate = self.problem().aggregate;
+        let mut costs = vec![0.0; CHUNK_CANDIDATES.min(n) * scenarios];
+        for (chunk, out_chunk) in policies.chunks(CHUNK_CANDIDATES * dim).zip(out.chunks_mut(CHUNK_CANDIDATES)) {
+            let m = out_chunk.len();
+            self.trajectory_costs(chunk, &mut costs[..m * scenarios])?;
+            for (o, c) in out_chunk.iter_mut().zip(costs.chunks_mut(scenarios)) {
+                *o = aggregate.apply(c);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,4 @@
+//! The GPU backend: the model's monthly step in WGSL, run by wgpu over batches of
+//! (candidate, scenario) trajectories. Only this module names wgpu.
+
+pub mod adapter;

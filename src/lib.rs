@@ -1,0 +1,13 @@
+//! terafab: a GPU-accelerated optimizer for the compute-substrate loop (chip design ->
+//! masks -> fabrication -> test -> redesign, with AI compute fed back into design, and
+//! power on Earth and in space). See README.md and docs/model.md.
+//!
+//! Dependencies point one way: `cli` -> `config`, `search`, `report`; `search` -> `eval`
+//! (the evaluator seam); `gpu` -> `eval`, `model`; `model` -> nothing of ours.
+
+pub mod cli;
+pub mod config;
+pub mod eval;
+pub mod gpu;
+pub mod model;
+pub mod report;

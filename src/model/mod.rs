@@ -1,0 +1,23 @@
+//! The substrate model as pure Rust: parameters, policy encoding, one monthly step,
+//! objectives, scenarios. It knows nothing of GPUs, files or the command line.
+
+pub mod aggregate;
+pub mod calendar;
+pub mod objective;
+pub mod params;
+pub mod policy;
+pub mod real;
+pub mod run;
+pub mod scenario;
+pub mod state;
+pub mod step;
+
+pub use aggregate::Aggregate;
+pub use calendar::YearMonth;
+pub use objective::Objective;
+pub use params::{PARAM_SPECS, Params};
+pub use policy::{Channel, PhaseAlloc};
+pub use real::Real;
+pub use run::{RunSpec, Trajectory, simulate, trajectory_cost};
+pub use scenario::{Distribution, Uncertainty};
+pub use state::{Flows, State};

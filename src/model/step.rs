@@ -1,0 +1,329 @@
+//! One monthly step of the substrate loop: the equations of docs/model.md, in order.
+//!
+//! Written once, generic over [`Real`]; `shaders/step.wgsl` mirrors it statement by
+//! statement (same names, same order), so keep the two in step when either changes.
+//! No `if` on values: caps are `min`/`max`, the target test is `select_ge`.
+
+use super::params::Params;
+use super::policy::{Channel, PhaseAlloc};
+use super::real::Real;
+use super::state::{Flows, State, TRAILING_MONTHS};
+
+/// Per-scenario constants derived once from the parameters (rates, log-slopes).
+#[derive(Debug, Clone, Copy)]
+pub struct Derived<R> {
+    pub fab_rate: R,
+    pub pkg_rate: R,
+    pub ground_power_rate: R,
+    pub datacenter_rate: R,
+    pub launch_rate: R,
+    pub retire_rate: R,
+    pub fab_capex_slope: R,
+    pub wafer_cost_slope: R,
+    pub launch_price_slope: R,
+    pub ln_market_eff_growth: R,
+    pub ln_process_eff_growth: R,
+    pub ln_chip_price_trend: R,
+    pub ln_supply_growth: R,
+    pub ln_price_decline: R,
+    pub ln_arch_ceiling: R,
+    pub arch_rate: R,
+    pub market_r_initial: R,
+    pub market_r_final: R,
+    /// Reference price, $B per EFLOP/s-month, at the start.
+    pub ref_price0: R,
+    pub tonnes_per_gw: R,
+}
+
+/// Stage rate of a third-order delay with mean `lead` months: 3/lead per month, at most 1
+/// (a lead under 3 months completes within the month; zero lead means no delay).
+fn delay3_rate<R: Real>(lead: R) -> R {
+    R::lit(3.0) / lead.max(R::lit(3.0))
+}
+
+/// Wright's-law slope: cost multiplies by `ratio` per doubling, so cost ~ x^slope.
+fn learning_slope<R: Real>(ratio: R) -> R {
+    ratio.ln() / R::lit(std::f64::consts::LN_2)
+}
+
+impl<R: Real> Derived<R> {
+    pub fn new(p: &Params<R>) -> Self {
+        let one = R::lit(1.0);
+        Derived {
+            fab_rate: delay3_rate(p.fab_construction_months),
+            pkg_rate: delay3_rate(p.packaging_construction_months),
+            ground_power_rate: delay3_rate(p.ground_power_lead_months),
+            datacenter_rate: delay3_rate(p.ground_datacenter_lead_months),
+            launch_rate: delay3_rate(p.space_launch_lead_months),
+            retire_rate: (one / p.fleet_chip_life_months).min(one),
+            fab_capex_slope: learning_slope(p.fab_capex_learning_ratio),
+            wafer_cost_slope: learning_slope(p.fab_wafer_learning_ratio),
+            launch_price_slope: learning_slope(p.space_launch_learning_ratio),
+            ln_market_eff_growth: (one + p.chip_market_eff_growth_per_year).ln(),
+            ln_process_eff_growth: (one + p.chip_process_eff_growth_per_year).ln(),
+            ln_chip_price_trend: (one + p.market_chip_price_trend_per_year).ln(),
+            ln_supply_growth: (one + p.market_supply_growth_per_year).ln(),
+            ln_price_decline: (one - p.demand_price_decline_per_year).ln(),
+            ln_arch_ceiling: p.chip_arch_ceiling.ln(),
+            arch_rate: (one + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln(),
+            market_r_initial: (one + p.demand_market_growth_initial).ln(),
+            market_r_final: (one + p.demand_market_growth_final).ln(),
+            ref_price0: p.demand_rental_busd_per_gw_year / (p.demand_reference_eff_tflops_per_w * R::lit(12000.0)),
+            tonnes_per_gw: R::lit(1e6) / p.space_specific_power_kw_per_t,
+        }
+    }
+}
+
+/// Advances a DELAY3 pipeline by one month (stages drained in sequence) and returns what
+/// completes this month.
+#[inline(always)]
+fn delay3<R: Real>(pipe: &mut [R; 3], inflow: R, rate: R) -> R {
+    pipe[0] = pipe[0] + inflow;
+    let out0 = pipe[0] * rate;
+    pipe[0] = pipe[0] - out0;
+    pipe[1] = pipe[1] + out0;
+    let out1 = pipe[1] * rate;
+    pipe[1] = pipe[1] - out1;
+    pipe[2] = pipe[2] + out1;
+    let out2 = pipe[2] * rate;
+    pipe[2] = pipe[2] - out2;
+    out2
+}
+
+/// Cost multiplier after learning: `((ref + cumulative) / ref)^slope`.
+#[inline(always)]
+fn learned<R: Real>(cumulative: R, reference: R, slope: R) -> R {
+    (slope * ((reference + cumulative) / reference).ln()).exp()
+}
+
+/// Advances `s` through month `month` (0-based) under allocation `a`, with external
+/// funding `funding_busd` arriving this month, and returns the month's flows.
+#[inline(always)]
+pub fn step<R: Real>(
+    s: &mut State<R>,
+    p: &Params<R>,
+    k: &Derived<R>,
+    a: &PhaseAlloc<R>,
+    month: usize,
+    funding_busd: R,
+    target_gw_per_year: R,
+) -> Flows<R> {
+    let zero = R::lit(0.0);
+    let one = R::lit(1.0);
+    let thousand = R::lit(1000.0);
+    let years = R::lit(month as f64 / 12.0);
+
+    // 1. Exogenous paths at the start of the month.
+    let market_eff = p.chip_eff_tflops_per_w_2026 * (years * k.ln_market_eff_growth).exp();
+    let process_eff = p.chip_eff_tflops_per_w_2026 * (years * k.ln_process_eff_growth).exp();
+    let arch_mult = (k.ln_arch_ceiling * (one - (-s.iterations * k.arch_rate).exp())).exp();
+    let own_eff = process_eff * arch_mult;
+    let chip_price = p.market_chip_price_busd_per_gw * (years * k.ln_chip_price_trend).exp();
+    let market_supply_gw =
+        p.market_max_share * p.market_supply_gw_per_year / R::lit(12.0) * (years * k.ln_supply_growth).exp();
+    let ref_price = k.ref_price0 * (years * k.ln_price_decline).exp();
+    let tau = p.demand_market_growth_decay_years;
+    let ln_market_growth =
+        k.market_r_final * years + (k.market_r_initial - k.market_r_final) * tau * (one - (-years / tau).exp());
+    let market_busd =
+        p.demand_addressable_share * p.demand_market_busd_per_year_2026 / R::lit(12.0) * ln_market_growth.exp();
+
+    // 2. Funding arrives; running compute earns revenue, less what feeds design; the
+    //    ground fleet's electricity is paid from cash and the month's revenue. When they
+    //    cannot cover it, only the share of the ground fleet that can be paid for runs:
+    //    revenue is linear in that share (the price is set by the full fleet's supply),
+    //    so the share solves cash + R_space + u (R_ground - E) = 0 exactly.
+    let mut cash = s.cash_busd + funding_busd;
+    let electricity_full = s.installed_ground_gw * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+    let keep_selling = one - a.design_fraction;
+    let full_eflops = s.flops_ground_eflops + s.flops_space_eflops;
+    let sold_list_full = keep_selling * full_eflops * ref_price;
+    let price_ratio = (-p.demand_price_elasticity * (one + sold_list_full.safe_div(market_busd)).ln()).exp();
+    let revenue_ground_full = keep_selling * s.flops_ground_eflops * ref_price * price_ratio;
+    let revenue_space = keep_selling * s.flops_space_eflops * ref_price * price_ratio;
+    let utilisation = R::select_ge(
+        cash + revenue_space + revenue_ground_full,
+        electricity_full,
+        one,
+        (cash + revenue_space).safe_div(electricity_full - revenue_ground_full),
+    );
+    let revenue = revenue_space + utilisation * revenue_ground_full;
+    let spend_electricity = utilisation * electricity_full;
+    cash = (cash + revenue - spend_electricity).max(zero);
+    let running_eflops = s.flops_ground_eflops * utilisation + s.flops_space_eflops;
+    let design_eflops = a.design_fraction * running_eflops;
+
+    // 3. Own chips: as many as fab wafers, packaging and cash allow.
+    let yield_fraction =
+        one - (one - p.fab_yield_initial_fraction) * (-s.cum_wafers_k / p.fab_yield_ramp_kwafers).exp();
+    let kw_per_wafer = p.fab_kw_per_wafer_mature * yield_fraction;
+    let wafer_cost_kusd =
+        p.fab_wafer_cost_kusd * learned(s.cum_wafers_k, p.fab_wafer_learning_ref_kwafers, k.wafer_cost_slope);
+    let wafer_busd_per_gw = wafer_cost_kusd / kw_per_wafer;
+    let pkg_busd_per_gw = p.packaging_unit_cost_kusd / p.packaging_kw_per_package;
+    let fab_cap_gw = s.fab_kwspm * kw_per_wafer / thousand;
+    let pkg_cap_gw = s.pkg_mpm * p.packaging_kw_per_package;
+    let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw);
+    // Nobody makes or buys chips that cannot be plugged in: production and purchases are
+    // held to the power free at the start of the month, less what waits in inventory.
+    let room_gw = ((s.ground_power_gw / p.ground_pue).min(s.datacenter_gw) - s.installed_ground_gw).max(zero)
+        + (s.space_power_gw - s.installed_space_gw).max(zero);
+    let room_left = (room_gw - s.inventory_gw).max(zero);
+    let made_gw = fab_cap_gw.min(pkg_cap_gw).min(cash_cap_gw).min(room_left);
+    let spend_wafers = made_gw * wafer_busd_per_gw;
+    let spend_pkg_ops = made_gw * pkg_busd_per_gw;
+    cash = (cash - spend_wafers - spend_pkg_ops).max(zero);
+    s.cum_wafers_k = s.cum_wafers_k + made_gw * thousand / kw_per_wafer;
+    let made_eflops = made_gw * own_eff * thousand;
+
+    // 4. Discretionary spending: a share of cash, split by channel; each channel spends
+    //    what it can use and the rest stays in the treasury.
+    let budget = a.spend_fraction * cash;
+    let alloc = |c: Channel| a.shares[c as usize] * budget;
+    let mut spend = [zero; super::policy::N_CHANNELS];
+
+    // Fab: construction starts at the learned capex, through a DELAY3.
+    let fab_capex =
+        p.fab_capex_busd_per_kwspm * learned(s.cum_fab_built_kwspm, p.fab_capex_learning_ref_kwspm, k.fab_capex_slope);
+    let fab_starts = alloc(Channel::Fab) / fab_capex;
+    spend[Channel::Fab as usize] = alloc(Channel::Fab);
+    s.cum_fab_built_kwspm = s.cum_fab_built_kwspm + fab_starts;
+    s.fab_kwspm = s.fab_kwspm + delay3(&mut s.fab_pipe, fab_starts, k.fab_rate);
+
+    // Packaging + HBM.
+    let pkg_starts = alloc(Channel::Packaging) / p.packaging_capex_busd_per_mpkg_month;
+    spend[Channel::Packaging as usize] = alloc(Channel::Packaging);
+    s.pkg_mpm = s.pkg_mpm + delay3(&mut s.pkg_pipe, pkg_starts, k.pkg_rate);
+
+    // Market chips: at the market price, up to the venture's share of world supply.
+    let bought_gw =
+        (alloc(Channel::MarketChips) / chip_price).min(market_supply_gw).min((room_left - made_gw).max(zero));
+    spend[Channel::MarketChips as usize] = bought_gw * chip_price;
+    let bought_eflops = bought_gw * market_eff * thousand;
+
+    // Iteration infrastructure accumulates; design spending pays staff and mask sets.
+    s.infra_busd = s.infra_busd + alloc(Channel::IterationInfra);
+    spend[Channel::IterationInfra as usize] = alloc(Channel::IterationInfra);
+    let design_busd = alloc(Channel::Design);
+    spend[Channel::Design as usize] = design_busd;
+    let ai_share = design_eflops / (design_eflops + p.design_ai_half_eflops);
+    let ai_design = one + (p.design_ai_max_speedup - one) * ai_share;
+    let ai_test = one + (p.design_ai_test_max_speedup - one) * ai_share;
+    let staff =
+        (p.design_rd_elasticity * (R::lit(2.0) / (one + design_busd / p.design_rd_ref_busd_per_month)).ln()).exp();
+    let infra = (-p.design_infra_elasticity * (one + s.infra_busd / p.design_infra_ref_busd).ln()).exp();
+    let design_months = (p.design_design_months * staff / ai_design).max(p.design_design_min_months);
+    let mask_months = (p.design_mask_months * infra).max(p.design_mask_min_months);
+    let hot_lot_months = (p.design_hot_lot_months * infra).max(p.design_hot_lot_min_months);
+    let test_months = (p.design_test_months * infra / ai_test).max(p.design_test_min_months);
+    let iteration_months = design_months + mask_months + hot_lot_months + test_months;
+    let progress = one.safe_div(iteration_months).min(design_busd / p.design_mask_set_cost_busd);
+    s.iterations = s.iterations + progress;
+
+    // Ground power: capped by the build rate and the total cap (pipeline included).
+    let power_room = (p.ground_power_cap_gw
+        - s.ground_power_gw
+        - s.ground_power_pipe[0]
+        - s.ground_power_pipe[1]
+        - s.ground_power_pipe[2])
+        .max(zero);
+    let power_starts = (alloc(Channel::GroundPower) / p.ground_power_capex_busd_per_gw)
+        .min(p.ground_power_build_cap_gw_per_month)
+        .min(power_room);
+    spend[Channel::GroundPower as usize] = power_starts * p.ground_power_capex_busd_per_gw;
+    s.ground_power_gw = s.ground_power_gw + delay3(&mut s.ground_power_pipe, power_starts, k.ground_power_rate);
+
+    // Datacentre halls.
+    let dc_starts = alloc(Channel::Datacenters) / p.ground_datacenter_capex_busd_per_gw;
+    spend[Channel::Datacenters as usize] = alloc(Channel::Datacenters);
+    s.datacenter_gw = s.datacenter_gw + delay3(&mut s.datacenter_pipe, dc_starts, k.datacenter_rate);
+
+    // Launch capacity.
+    let launch_starts = alloc(Channel::Launch) / p.space_launch_capex_busd_per_t_month;
+    spend[Channel::Launch as usize] = alloc(Channel::Launch);
+    s.launch_t_per_month = s.launch_t_per_month + delay3(&mut s.launch_pipe, launch_starts, k.launch_rate);
+
+    // Space power: satellites bought and launched this month, limited by launch capacity;
+    // the launch price follows Wright's law in cumulative mass, down to a floor.
+    let launch_price = (p.space_launch_price_usd_per_kg
+        * learned(s.cum_launched_t, p.space_launch_learning_ref_t, k.launch_price_slope))
+    .max(p.space_launch_price_floor_usd_per_kg);
+    let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + k.tonnes_per_gw * launch_price * R::lit(1e-6);
+    let space_new_gw = (alloc(Channel::SpacePower) / space_busd_per_gw).min(s.launch_t_per_month / k.tonnes_per_gw);
+    spend[Channel::SpacePower as usize] = space_new_gw * space_busd_per_gw;
+    s.cum_launched_t = s.cum_launched_t + space_new_gw * k.tonnes_per_gw;
+
+    let mut spent = zero;
+    for &x in &spend {
+        spent = spent + x;
+    }
+    s.cash_busd = (cash - spent).max(zero);
+
+    // 5. Retirement (exponential, mean life `chip_life_months`): deployed chips, the
+    //    satellites that carry them, and inventory, which ages the same way.
+    let keep = one - k.retire_rate;
+    s.installed_ground_gw = s.installed_ground_gw * keep;
+    s.flops_ground_eflops = s.flops_ground_eflops * keep;
+    s.installed_space_gw = s.installed_space_gw * keep;
+    s.flops_space_eflops = s.flops_space_eflops * keep;
+    s.space_power_gw = s.space_power_gw * keep + space_new_gw;
+    s.inventory_gw = s.inventory_gw * keep;
+    s.inventory_eflops = s.inventory_eflops * keep;
+
+    // 6. Deployment: ground first while power and halls are free, then space.
+    let pool_gw = s.inventory_gw + made_gw + bought_gw;
+    let pool_eflops = s.inventory_eflops + made_eflops + bought_eflops;
+    let eflops_per_gw = pool_eflops.safe_div(pool_gw);
+    let ground_capacity = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw);
+    let ground_free = (ground_capacity - s.installed_ground_gw).max(zero);
+    let deployed_ground = pool_gw.min(ground_free);
+    let space_free = (s.space_power_gw - s.installed_space_gw).max(zero);
+    let deployed_space = (pool_gw - deployed_ground).min(space_free);
+    s.installed_ground_gw = s.installed_ground_gw + deployed_ground;
+    s.flops_ground_eflops = s.flops_ground_eflops + deployed_ground * eflops_per_gw;
+    s.installed_space_gw = s.installed_space_gw + deployed_space;
+    s.flops_space_eflops = s.flops_space_eflops + deployed_space * eflops_per_gw;
+    s.inventory_gw = (pool_gw - deployed_ground - deployed_space).max(zero);
+    s.inventory_eflops = s.inventory_gw * eflops_per_gw;
+
+    // 7. The headline metric and the objectives' accumulators.
+    let previous_12m = s.deployed_last_12m_gw;
+    s.deployed_ring_gw[month % TRAILING_MONTHS] = deployed_ground + deployed_space;
+    let mut total = zero;
+    for &d in &s.deployed_ring_gw {
+        total = total + d;
+    }
+    s.deployed_last_12m_gw = total;
+    s.best_deployed_last_12m_gw = s.best_deployed_last_12m_gw.max(total);
+    s.cum_eflops_months = s.cum_eflops_months + running_eflops;
+    let hit = R::select_ge(total, target_gw_per_year, one, zero) * (one - s.reached);
+    let within = (target_gw_per_year - previous_12m).safe_div(total - previous_12m).clamp_to(zero, one);
+    s.time_to_target_months = s.time_to_target_months + hit * (R::lit(month as f64) + within - s.time_to_target_months);
+    s.reached = s.reached.max(hit);
+
+    Flows {
+        funding_busd,
+        revenue_busd: revenue,
+        spend_electricity_busd: spend_electricity,
+        spend_wafers_busd: spend_wafers,
+        spend_packaging_ops_busd: spend_pkg_ops,
+        spend_channel_busd: spend,
+        made_gw,
+        bought_gw,
+        deployed_ground_gw: deployed_ground,
+        deployed_space_gw: deployed_space,
+        fab_cap_gw,
+        pkg_cap_gw,
+        cash_cap_gw,
+        own_eff_tflops_per_w: own_eff,
+        market_eff_tflops_per_w: market_eff,
+        iteration_months,
+        design_eflops,
+        ground_utilisation: utilisation,
+        launch_price_usd_per_kg: launch_price,
+        price_ratio,
+        deploy_room_gw: room_left,
+        ground_room_gw: (ground_capacity - s.installed_ground_gw).max(zero),
+        space_room_gw: (s.space_power_gw - s.installed_space_gw).max(zero),
+    }
+}

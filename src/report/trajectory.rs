@@ -1,0 +1,108 @@
+//! `trajectory.csv` (one row per month, units in column names) and the constraint that
+//! binds each month, for people and for pandas.
+
+use crate::model::state::{Flows, State};
+use crate::model::{Channel, RunSpec, Trajectory};
+
+/// What limits the venture's own chip output in a month.
+pub fn production_limit(f: &Flows<f64>) -> &'static str {
+    let caps = [
+        (f.fab_cap_gw, "fab"),
+        (f.pkg_cap_gw, "packaging"),
+        (f.cash_cap_gw, "cash"),
+        (f.deploy_room_gw, "deployable_power"),
+    ];
+    caps.iter().min_by(|a, b| a.0.total_cmp(&b.0)).map_or("none", |c| c.1)
+}
+
+/// What limits ground capacity for chips: power plants (after PUE) or datacentre halls.
+pub fn ground_limit(s: &State<f64>, pue: f64) -> &'static str {
+    if s.ground_power_gw / pue <= s.datacenter_gw { "power" } else { "datacenters" }
+}
+
+/// The CSV header.
+pub fn header() -> Vec<String> {
+    let mut h: Vec<String> =
+        ["month", "date", "cash_busd", "revenue_busd", "funding_busd", "spend_busd"].map(String::from).to_vec();
+    h.extend(Channel::ALL.iter().map(|c| format!("spend_{}_busd", c.name())));
+    h.extend(
+        [
+            "spend_electricity_busd",
+            "spend_wafers_busd",
+            "spend_packaging_ops_busd",
+            "fab_wspm",
+            "fab_under_construction_wspm",
+            "pkg_capacity",
+            "eff_flops_per_w",
+            "market_eff_flops_per_w",
+            "iteration_months",
+            "iterations_completed",
+            "design_flops",
+            "ground_power_gw",
+            "datacenter_gw",
+            "space_power_gw",
+            "launch_capacity_t_per_month",
+            "launch_price_usd_per_kg",
+            "installed_ground_gw",
+            "installed_space_gw",
+            "installed_flops",
+            "inventory_gw",
+            "made_gw",
+            "bought_gw",
+            "deployed_gw",
+            "deployed_last_12m_gw",
+            "price_ratio",
+            "production_limit",
+            "ground_limit",
+        ]
+        .map(String::from),
+    );
+    h
+}
+
+/// The CSV text of a trajectory.
+pub fn to_csv(run: &RunSpec, pue: f64, t: &Trajectory) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header())?;
+    for r in &t.months {
+        let (s, f) = (&r.state, &r.flows);
+        let mut row: Vec<String> = vec![r.month.to_string(), run.start.plus(r.month as i64).to_string()];
+        let num = |x: f64| format!("{x:.6e}");
+        row.extend([s.cash_busd, f.revenue_busd, f.funding_busd, f.spend_total_busd()].map(num));
+        row.extend(f.spend_channel_busd.iter().map(|&x| num(x)));
+        row.extend(
+            [
+                f.spend_electricity_busd,
+                f.spend_wafers_busd,
+                f.spend_packaging_ops_busd,
+                s.fab_kwspm * 1e3,
+                s.fab_pipe.iter().sum::<f64>() * 1e3,
+                s.pkg_mpm * 1e6,
+                f.own_eff_tflops_per_w * 1e12,
+                f.market_eff_tflops_per_w * 1e12,
+                f.iteration_months,
+                s.iterations,
+                f.design_eflops * 1e18,
+                s.ground_power_gw,
+                s.datacenter_gw,
+                s.space_power_gw,
+                s.launch_t_per_month,
+                f.launch_price_usd_per_kg,
+                s.installed_ground_gw,
+                s.installed_space_gw,
+                s.installed_eflops() * 1e18,
+                s.inventory_gw,
+                f.made_gw,
+                f.bought_gw,
+                f.deployed_ground_gw + f.deployed_space_gw,
+                s.deployed_last_12m_gw,
+                f.price_ratio,
+            ]
+            .map(num),
+        );
+        row.push(production_limit(f).into());
+        row.push(ground_limit(s, pue).into());
+        w.write_record(&row)?;
+    }
+    Ok(w.into_inner()?)
+}

@@ -1,0 +1,125 @@
+//! The binary as a user runs it: exit codes, messages, files.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn terafab() -> Command {
+    Command::cargo_bin("terafab").unwrap()
+}
+
+#[test]
+fn help_lists_only_built_commands() {
+    terafab()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("simulate").and(predicate::str::contains("check")));
+}
+
+#[test]
+fn check_accepts_good_configs_and_rejects_bad_ones_with_exit_2() {
+    terafab()
+        .args(["check", "configs/terafab.toml", "configs/smoke.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[fab]\nwafer_cost_kusd = -1\n").unwrap();
+    terafab()
+        .args(["check", bad.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.toml:2:").and(predicate::str::contains("fab.wafer_cost_kusd = -1")));
+    terafab().args(["check", "configs/missing.toml"]).assert().code(2).stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn config_show_prints_the_embedded_default_which_checks_clean() {
+    let out = terafab().args(["config", "show"]).assert().success().get_output().stdout.clone();
+    assert_eq!(String::from_utf8(out.clone()).unwrap(), terafab::config::DEFAULT_CONFIG);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.toml");
+    std::fs::write(&path, out).unwrap();
+    terafab().args(["check", path.to_str().unwrap()]).assert().success();
+}
+
+#[test]
+fn simulate_writes_trajectory_and_summary_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    terafab()
+        .current_dir(dir.path())
+        .args(["simulate", "--policy", "balanced", "--out", "run1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("GW/yr"));
+    let csv = std::fs::read_to_string(dir.path().join("run1/trajectory.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    for col in [
+        "month",
+        "date",
+        "cash_busd",
+        "revenue_busd",
+        "funding_busd",
+        "spend_busd",
+        "spend_fab_busd",
+        "spend_space_power_busd",
+        "fab_wspm",
+        "pkg_capacity",
+        "eff_flops_per_w",
+        "iteration_months",
+        "ground_power_gw",
+        "space_power_gw",
+        "installed_ground_gw",
+        "installed_space_gw",
+        "installed_flops",
+        "inventory_gw",
+        "deployed_gw",
+        "deployed_last_12m_gw",
+    ] {
+        assert!(header.split(',').any(|c| c == col), "column {col} missing");
+    }
+    assert_eq!(csv.lines().count(), 241);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run1/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["objective"], "time_to_target");
+    assert!(summary["cost"].as_f64().unwrap() > 0.0);
+    assert!(summary.get("time_to_target_months").is_some());
+}
+
+#[test]
+fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.toml");
+    std::fs::write(&p, "[[phase]]\nfab = 1.0\n").unwrap();
+    terafab()
+        .args(["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("policy has 1 phases; the config's run.phases = 8"));
+    terafab()
+        .args(["simulate", "--policy", "balanced", "--scenario", "x", "--out", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--scenario x"));
+    terafab()
+        .args(["simulate", "--policy", "nope.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--policy nope.toml"));
+}
+
+#[test]
+fn simulate_scenario_k_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        terafab()
+            .current_dir(dir.path())
+            .args(["simulate", "--policy", "ground-only", "--scenario", "3", "--out", out])
+            .assert()
+            .success();
+    }
+    let a = std::fs::read(dir.path().join("a/trajectory.csv")).unwrap();
+    let b = std::fs::read(dir.path().join("b/trajectory.csv")).unwrap();
+    assert_eq!(a, b);
+}

@@ -1,0 +1,161 @@
+//! Bad config input gets a clear error naming the file, line, key, value and rule.
+
+use terafab::config::{self, parse};
+
+fn err(text: &str) -> String {
+    parse(text, "configs/x.toml", "x").unwrap_err().to_string()
+}
+
+fn assert_has(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "expected {p:?} in: {msg}");
+    }
+}
+
+#[test]
+fn every_shipped_config_is_valid() {
+    for entry in std::fs::read_dir("configs").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    config::default_experiment();
+}
+
+#[test]
+fn default_config_lists_every_parameter_with_its_default() {
+    let raw: toml::Table = toml::from_str(config::DEFAULT_CONFIG).unwrap();
+    for spec in terafab::model::PARAM_SPECS {
+        let v = raw
+            .get(spec.section)
+            .and_then(|t| t.get(spec.key))
+            .unwrap_or_else(|| panic!("{} missing from configs/terafab.toml", spec.path()));
+        let x = v.as_float().or(v.as_integer().map(|i| i as f64)).unwrap();
+        assert_eq!(x, spec.default, "{}: the file and the registry disagree", spec.path());
+    }
+}
+
+#[test]
+fn missing_file_and_directory_are_named() {
+    let e = config::load(std::path::Path::new("configs/nope.toml")).unwrap_err().to_string();
+    assert_has(&e, &["configs/nope.toml", "cannot read the config file"]);
+    let e = config::load(std::path::Path::new("configs")).unwrap_err().to_string();
+    assert_has(&e, &["configs", "is a directory"]);
+}
+
+#[test]
+fn empty_file_says_where_to_start() {
+    assert_has(&err("  \n"), &["configs/x.toml", "empty", "terafab config show"]);
+}
+
+#[test]
+fn syntax_error_gives_line_and_column() {
+    assert_has(&err("[run]\nhorizon_months = = 3\n"), &["configs/x.toml:2:"]);
+}
+
+#[test]
+fn unknown_keys_suggest_the_nearest() {
+    assert_has(
+        &err("[fab]\ncapex_busd_per_kwsp = 1.0\n"),
+        &["configs/x.toml:2:", "unknown key `fab.capex_busd_per_kwsp`", "did you mean `capex_busd_per_kwspm`"],
+    );
+    assert_has(
+        &err("[run]\nhorizon_month = 12\n"),
+        &["configs/x.toml:2:", "unknown field `horizon_month`", "did you mean `horizon_months`"],
+    );
+    assert_has(&err("[fabb]\nx = 1\n"), &["configs/x.toml:1:", "unknown field `fabb`", "did you mean `fab`"]);
+    assert_has(
+        &err("[uncertainty]\n\"fab.capex\" = { dist = \"uniform\", low = 0.1, high = 1.0 }\n"),
+        &["unknown parameter `fab.capex`"],
+    );
+}
+
+#[test]
+fn wrong_types_are_named() {
+    assert_has(
+        &err("[fab]\ncapex_busd_per_kwspm = \"cheap\"\n"),
+        &["configs/x.toml:2:", "fab.capex_busd_per_kwspm", "must be a number", "found string"],
+    );
+    assert_has(&err("[run]\nhorizon_months = \"long\"\n"), &["configs/x.toml:2:", "invalid type"]);
+}
+
+#[test]
+fn out_of_range_values_name_key_value_and_rule() {
+    assert_eq!(
+        err("[fab]\ncapex_busd_per_kwspm = -3\n"),
+        "configs/x.toml:2:24: fab.capex_busd_per_kwspm = -3: must be > 0 and <= 100 ($B per 1000 WSPM)"
+    );
+    assert_has(&err("[run]\nhorizon_months = 5\n"), &["run.horizon_months = 5: must be between 12 and 1200"]);
+    assert_has(&err("[scenarios]\nlevel = 1.5\n"), &["scenarios.level = 1.5"]);
+    assert_has(&err("[design]\ndesign_min_months = 30\n"), &["design.design_min_months = 30: must not exceed"]);
+}
+
+#[test]
+fn nan_and_infinity_are_rejected() {
+    assert_has(
+        &err("[fab]\ncapex_busd_per_kwspm = nan\n"),
+        &["configs/x.toml:2:", "fab.capex_busd_per_kwspm = NaN: must be a finite number"],
+    );
+    assert_has(
+        &err("[objective]\ntarget_gw_per_year = inf\n"),
+        &["objective.target_gw_per_year = inf: must be a finite number"],
+    );
+}
+
+#[test]
+fn unknown_objective_backend_and_distribution_list_the_allowed() {
+    assert_has(
+        &err("[objective]\nkind = \"fastest\"\n"),
+        &["configs/x.toml:2:", "objective.kind = \"fastest\"", "time_to_target, final_flops, cumulative_flops"],
+    );
+    assert_has(
+        &err("[run]\nbackend = \"gpuu\"\n"),
+        &["run.backend = \"gpuu\"", "auto, gpu, cpu", "did you mean `gpu`"],
+    );
+    assert_has(
+        &err("[uncertainty]\n\"fab.wafer_cost_kusd\" = { dist = \"normal\", low = 1.0, high = 2.0 }\n"),
+        &["dist = \"normal\"", "uniform, triangular, lognormal"],
+    );
+}
+
+#[test]
+fn distributions_outside_parameter_bounds_are_rejected() {
+    assert_has(
+        &err("[uncertainty]\n\"fab.yield_initial_fraction\" = { dist = \"uniform\", low = 0.5, high = 1.5 }\n"),
+        &["configs/x.toml:2:", "values from 0.5 to 1.5", "must be > 0 and <= 1"],
+    );
+    assert_has(
+        &err("[uncertainty]\n\"fab.wafer_cost_kusd\" = { dist = \"triangular\", low = 3.0, mode = 1.0, high = 5.0 }\n"),
+        &["needs low < high"],
+    );
+}
+
+#[test]
+fn funding_schedule_is_checked() {
+    assert_has(
+        &err("[funding]\nschedule = [{ from = \"2020-01\", busd_per_year = 1.0 }]\n"),
+        &["must not be before run.start"],
+    );
+    assert_has(
+        &err(
+            "[funding]\nschedule = [{ from = \"2027-01\", busd_per_year = 1.0 }, { from = \"2026-05\", busd_per_year = 1.0 }]\n",
+        ),
+        &["increasing date order"],
+    );
+    assert_has(&err("[funding]\nschedule = [{ from = \"2027-1\", busd_per_year = 1.0 }]\n"), &["YYYY-MM"]);
+}
+
+#[test]
+fn omitted_keys_take_the_registry_defaults_and_funding_spreads_monthly() {
+    let e = parse(
+        "[run]\nhorizon_months = 24\n[funding]\nschedule = [{ from = \"2026-10\", busd_per_year = 12.0 }]\n",
+        "t.toml",
+        "t",
+    )
+    .unwrap();
+    assert_eq!(e.params, terafab::model::Params::defaults());
+    assert_eq!(e.run.funding_busd_per_month[5], 0.0);
+    assert_eq!(e.run.funding_busd_per_month[6], 1.0);
+    assert_eq!(e.sampled_scenarios().len(), 1, "no uncertainty: one nominal scenario");
+}

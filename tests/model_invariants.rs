@@ -1,0 +1,182 @@
+//! Invariants of the substrate model on random policies and scenarios, plus known answers.
+
+mod common;
+
+use terafab::config::default_experiment;
+use terafab::model::policy::N_CHANNELS;
+use terafab::model::{Channel, PhaseAlloc, simulate, trajectory_cost};
+
+#[test]
+fn stocks_stay_finite_nonnegative_and_power_is_never_overdrawn() {
+    let exp = default_experiment();
+    let mut rng = common::rng(11);
+    for case in 0..200 {
+        let p = common::random_scenario(&exp, &mut rng, case);
+        let policy = common::random_policy(&mut rng, exp.run.phases);
+        let t = simulate(&exp.run, &p, &policy);
+        let mut inventory_before = terafab::model::State::initial(&p).inventory_gw;
+        for r in &t.months {
+            let (s, f) = (&r.state, &r.flows);
+            for (name, v) in s.named_stocks() {
+                assert!(v.is_finite() && v >= 0.0, "case {case} month {}: {name} = {v}", r.month);
+            }
+            let ground_cap = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw);
+            assert!(
+                s.installed_ground_gw <= ground_cap * (1.0 + 1e-12) + 1e-12,
+                "case {case} month {}: ground {} > {}",
+                r.month,
+                s.installed_ground_gw,
+                ground_cap
+            );
+            assert!(
+                s.installed_space_gw <= s.space_power_gw * (1.0 + 1e-12) + 1e-12,
+                "case {case} month {}: space overdrawn",
+                r.month
+            );
+            let deployed = f.deployed_ground_gw + f.deployed_space_gw;
+            let available = f.made_gw + f.bought_gw + inventory_before;
+            assert!(
+                deployed <= available * (1.0 + 1e-12) + 1e-15,
+                "case {case} month {}: deployed {deployed} > {available}",
+                r.month
+            );
+            inventory_before = s.inventory_gw;
+        }
+    }
+}
+
+#[test]
+fn money_is_conserved_every_month_and_over_the_run() {
+    let exp = default_experiment();
+    let mut rng = common::rng(12);
+    for case in 0..200 {
+        let p = common::random_scenario(&exp, &mut rng, case);
+        let policy = common::random_policy(&mut rng, exp.run.phases);
+        let t = simulate(&exp.run, &p, &policy);
+        let mut cash = p.initial_cash_busd;
+        let (mut inflow, mut outflow) = (0.0, 0.0);
+        for r in &t.months {
+            let f = &r.flows;
+            let expected = cash + f.funding_busd + f.revenue_busd - f.spend_total_busd();
+            let scale = cash.abs() + f.funding_busd + f.revenue_busd + f.spend_total_busd() + 1e-300;
+            assert!(
+                (r.state.cash_busd - expected).abs() <= 1e-9 * scale,
+                "case {case} month {}: cash {} vs {expected}",
+                r.month,
+                r.state.cash_busd
+            );
+            cash = r.state.cash_busd;
+            inflow += f.funding_busd + f.revenue_busd;
+            outflow += f.spend_total_busd();
+        }
+        let expected = p.initial_cash_busd + inflow - outflow;
+        let scale = p.initial_cash_busd + inflow + outflow;
+        assert!(
+            (t.final_state.cash_busd - expected).abs() <= 1e-9 * scale,
+            "case {case}: final cash {} vs {expected}",
+            t.final_state.cash_busd
+        );
+    }
+}
+
+/// Zero lags, one channel (market chips), constant prices, unbounded demand: all cash
+/// buys chips, so installed power grows by `1 - 1/life + revenue per GW-month / price`
+/// each month, exactly.
+#[test]
+fn market_only_growth_matches_the_closed_form() {
+    let mut exp = default_experiment();
+    exp.run.funding_busd_per_month.iter_mut().for_each(|f| *f = 0.0);
+    let mut p = exp.params;
+    p.initial_cash_busd = 0.0;
+    p.initial_installed_ground_gw = 1.0;
+    p.initial_fleet_eff_tflops_per_w = 2.0;
+    p.chip_eff_tflops_per_w_2026 = 2.0;
+    p.chip_market_eff_growth_per_year = 0.0;
+    p.market_chip_price_trend_per_year = 0.0;
+    p.market_supply_gw_per_year = 1e6;
+    p.market_supply_growth_per_year = 0.0;
+    p.market_max_share = 1.0;
+    p.demand_price_decline_per_year = 0.0;
+    p.demand_price_elasticity = 0.0;
+    p.ground_electricity_busd_per_gw_month = 0.0;
+    p.ground_pue = 1.0;
+    p.initial_ground_power_gw = 1e5;
+    p.initial_datacenter_gw = 1e5;
+    p.initial_fab_under_construction_kwspm = 0.0;
+    p.fab_construction_months = 0.0;
+    p.packaging_construction_months = 0.0;
+    p.ground_power_lead_months = 0.0;
+    p.ground_datacenter_lead_months = 0.0;
+    p.space_launch_lead_months = 0.0;
+    let mut shares = [0.0; N_CHANNELS];
+    shares[Channel::MarketChips as usize] = 1.0;
+    let design = 0.1;
+    let policy = vec![PhaseAlloc { shares, design_fraction: design, spend_fraction: 1.0 }; exp.run.phases];
+    exp.run.horizon_months = 120;
+
+    let t = simulate(&exp.run, &p, &policy);
+    let revenue_per_gw_month = (1.0 - design) * 2.0 * 1000.0 * p.demand_rental_busd_per_gw_year
+        / (p.demand_reference_eff_tflops_per_w * 12_000.0);
+    let factor = 1.0 - 1.0 / p.fleet_chip_life_months + revenue_per_gw_month / p.market_chip_price_busd_per_gw;
+    for r in &t.months {
+        let expected = factor.powi(r.month as i32 + 1);
+        let got = r.state.installed_ground_gw;
+        assert!((got - expected).abs() <= 1e-9 * expected, "month {}: {got} vs closed form {expected}", r.month);
+    }
+    println!("monthly growth factor {factor:.6} = {:.1}%/yr", (factor.powi(12) - 1.0) * 100.0);
+}
+
+#[test]
+fn ground_only_policy_stays_on_the_ground_and_under_the_power_cap() {
+    let exp = default_experiment();
+    let text = std::fs::read_to_string("configs/policies/ground-only.toml").unwrap();
+    let policy = terafab::model::policy::parse_policy_toml(&text, exp.run.phases).unwrap();
+    let mut rng = common::rng(13);
+    for k in 0..20 {
+        let p = if k == 0 { exp.params } else { common::random_scenario(&exp, &mut rng, k) };
+        let t = simulate(&exp.run, &p, &policy);
+        let ground_max = p.ground_power_cap_gw / p.ground_pue;
+        // A 12-month window can fill the whole capacity once and replace what retires.
+        let window_max = ground_max * (1.0 + 12.0 / p.fleet_chip_life_months);
+        for r in &t.months {
+            assert_eq!(r.state.installed_space_gw, 0.0);
+            assert!(r.state.installed_ground_gw <= ground_max * (1.0 + 1e-12), "scenario {k} month {}", r.month);
+            assert!(
+                r.state.deployed_last_12m_gw <= window_max,
+                "scenario {k} month {}: {} > {window_max}",
+                r.month,
+                r.state.deployed_last_12m_gw
+            );
+        }
+    }
+}
+
+/// The f32 model (what the GPU computes) drifts from the f64 reference by less than the
+/// stated tolerance over the full horizon, for every objective.
+#[test]
+fn f32_drift_from_f64_is_bounded() {
+    use terafab::model::Objective;
+    let mut exp = default_experiment();
+    let mut rng = common::rng(14);
+    for objective in [Objective::TimeToTarget, Objective::FinalFlops, Objective::CumulativeFlops] {
+        exp.run.objective = objective;
+        // Tolerances: months for time_to_target; decades (log10) for the FLOP objectives.
+        let tolerance = terafab::eval::tolerance::f32_vs_f64(objective);
+        let mut worst: f64 = 0.0;
+        for case in 0..300 {
+            let p = common::random_scenario(&exp, &mut rng, case);
+            let policy = common::random_policy(&mut rng, exp.run.phases);
+            let c64 = trajectory_cost(&exp.run, &p, &policy);
+            let p32 = p.cast::<f32>();
+            let pol32: Vec<_> = policy.iter().map(|a| a.cast::<f32>()).collect();
+            let c32 = trajectory_cost(&exp.run, &p32, &pol32) as f64;
+            let diff = (c32 - c64).abs();
+            worst = worst.max(diff);
+            assert!(
+                diff <= tolerance,
+                "{objective:?} case {case}: f32 {c32} vs f64 {c64}, |diff| {diff} > {tolerance}"
+            );
+        }
+        println!("{objective:?}: worst |f32 - f64| = {worst:.3e} (tolerance {tolerance})");
+    }
+}
