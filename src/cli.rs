@@ -57,6 +57,8 @@ pub enum Command {
     },
     /// List every GPU adapter wgpu can see
     Devices,
+    /// Evaluate a batch of policy vectors on every scenario: writes policies.csv and costs.csv
+    Evaluate(EvaluateArgs),
     /// Simulate one policy month by month: writes trajectory.csv and summary.json
     Simulate {
         /// Config file (default: the embedded configs/terafab.toml)
@@ -69,6 +71,19 @@ pub enum Command {
         #[arg(long, default_value = "nominal")]
         scenario: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Config file (default: the embedded configs/terafab.toml)
+    #[arg(value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Policy vectors to evaluate, one per CSV row (a header row is allowed)
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "sample", required_unless_present = "sample")]
+    pub policies: Option<PathBuf>,
+    /// Evaluate N quasi-random policies, reproducible from the seed
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +112,10 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Devices => devices(),
+        Command::Evaluate(args) => {
+            let exp = load_experiment(args.config.as_deref(), g)?;
+            crate::commands::evaluate::run(&exp, args, g)
+        }
         Command::Simulate { config, policy, scenario } => {
             let exp = load_experiment(config.as_deref(), g)?;
             simulate_cmd(&exp, policy, scenario, g)

@@ -6,6 +6,7 @@
 //! (the evaluator seam); `gpu` -> `eval`, `model`; `model` -> nothing of ours.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod eval;
 pub mod gpu;

@@ -123,3 +123,68 @@ fn simulate_scenario_k_is_reproducible() {
     let b = std::fs::read(dir.path().join("b/trajectory.csv")).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn evaluate_sample_agrees_across_backends_and_round_trips_its_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--sample", "100", "--backend", "cpu", "--out", &format!("{d}/cpu")])
+        .assert()
+        .success();
+    // Feeding the written policies back in gives the same costs (the CSV round-trips).
+    terafab()
+        .args([
+            "evaluate",
+            "configs/smoke.toml",
+            "--policies",
+            &format!("{d}/cpu/policies.csv"),
+            "--backend",
+            "cpu",
+            "--out",
+            &format!("{d}/again"),
+        ])
+        .assert()
+        .success();
+    let costs = |sub: &str| -> Vec<f64> {
+        let text = std::fs::read_to_string(format!("{d}/{sub}/costs.csv")).unwrap();
+        text.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect()
+    };
+    let cpu = costs("cpu");
+    assert_eq!(cpu.len(), 100);
+    let again = costs("again");
+    for (a, b) in cpu.iter().zip(&again) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    // auto uses the GPU where there is one (lavapipe in CI) and agrees with the CPU.
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--sample", "100", "--out", &format!("{d}/auto")])
+        .assert()
+        .success();
+    for (a, b) in cpu.iter().zip(&costs("auto")) {
+        assert!(
+            (a - b).abs() <= terafab::eval::tolerance::gpu_vs_cpu_f32(terafab::model::Objective::TimeToTarget) + 1e-3,
+            "{a} vs {b}"
+        );
+    }
+}
+
+#[test]
+fn evaluate_rejects_bad_policy_csv_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("p.csv");
+    std::fs::write(&csv, "1,2,3\n").unwrap();
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("row 1 has 3 values; a policy for this config has 44"));
+    let row = vec!["99"; 44].join(",");
+    std::fs::write(&csv, format!("{row}\n")).unwrap();
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("within [-10, 10]"));
+    terafab().args(["evaluate", "--backend", "cpu"]).assert().code(2);
+}

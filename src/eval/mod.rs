@@ -1,7 +1,9 @@
 //! The evaluator seam: what search and CLI code call to cost a batch of candidate
 //! policies, whichever backend (CPU threads or a GPU) does the work.
 
+pub mod backend;
 pub mod cpu;
+pub mod sample;
 pub mod tolerance;
 
 use crate::model::policy::{GENES_PER_PHASE, validate_vector};

@@ -13,10 +13,11 @@ pub fn f32_vs_f64(objective: Objective) -> f64 {
 }
 
 /// |GPU kernel - CPU f32 model|: the same f32 operations in the same order, so only the
-/// GPU's exp/log implementations differ (measured by tests/gpu_vs_cpu.rs).
+/// GPU's exp/log implementations differ. Measured on lavapipe (tests/gpu_vs_cpu.rs,
+/// 10,000 random trajectories each): 3.1e-4 months, 7.6e-6 and 2.1e-5 decades.
 pub fn gpu_vs_cpu_f32(objective: Objective) -> f64 {
     match objective {
-        Objective::TimeToTarget => 0.05,
+        Objective::TimeToTarget => 0.005,
         Objective::FinalFlops | Objective::CumulativeFlops => 1e-4,
     }
 }

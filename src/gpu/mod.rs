@@ -2,3 +2,7 @@
 //! (candidate, scenario) trajectories. Only this module names wgpu.
 
 pub mod adapter;
+pub mod evaluator;
+pub mod layout;
+
+pub use evaluator::GpuEvaluator;

@@ -125,6 +125,18 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+/// Column names of an encoded vector: `p1_fab`, ..., `p1_design_compute`, `p1_spend`, `p2_fab`...
+pub fn gene_names(phases: usize) -> Vec<String> {
+    (1..=phases)
+        .flat_map(|p| {
+            Channel::ALL
+                .iter()
+                .map(move |c| format!("p{p}_{}", c.name()))
+                .chain([format!("p{p}_design_compute"), format!("p{p}_spend")])
+        })
+        .collect()
+}
+
 /// Checks length and bounds of an encoded vector (before any evaluation or dispatch).
 pub fn validate_vector(x: &[f64], phases: usize) -> Result<(), PolicyError> {
     let want = phases * GENES_PER_PHASE;

@@ -1,0 +1,320 @@
+// The substrate model's monthly step in WGSL (f32): a statement-by-statement mirror of
+// src/model/step.rs (stages 1-7) and src/model/objective.rs. One invocation simulates one
+// (candidate, scenario) trajectory and writes its cost. `struct Params` is prepended by
+// the host from the parameter registry (src/model/params.rs).
+
+struct Run {
+    horizon: u32,
+    phases: u32,
+    n_scenarios: u32,
+    n_trajectories: u32,
+    objective: u32,
+    // Invocations per row of the 2D dispatch grid (x workgroups x 64).
+    row_stride: u32,
+    target_gw: f32,
+    penalty_months: f32,
+}
+
+@group(0) @binding(0) var<uniform> run: Run;
+@group(0) @binding(1) var<storage, read> scenarios: array<Params>;
+// Decoded policies: per candidate, per phase, 9 shares then design and spend fractions.
+@group(0) @binding(2) var<storage, read> allocs: array<f32>;
+@group(0) @binding(3) var<storage, read> funding: array<f32>;
+@group(0) @binding(4) var<storage, read_write> costs: array<f32>;
+
+const ALLOC_PER_PHASE: u32 = 11u;
+const TINY: f32 = 1e-30;
+const LN2: f32 = 0.6931471805599453;
+const LN10: f32 = 2.302585092994046;
+
+fn safe_div(a: f32, b: f32) -> f32 { return a / max(b, TINY); }
+fn select_ge(a: f32, b: f32, t: f32, f: f32) -> f32 { return select(f, t, a >= b); }
+fn delay3_rate(lead: f32) -> f32 { return 3.0 / max(lead, 3.0); }
+fn learning_slope(ratio: f32) -> f32 { return log(ratio) / LN2; }
+fn learned(cumulative: f32, reference: f32, slope: f32) -> f32 {
+    return exp(slope * log((reference + cumulative) / reference));
+}
+
+// A DELAY3 pipeline's three stages, drained in sequence within the month.
+struct Pipe { s0: f32, s1: f32, s2: f32 }
+struct PipeOut { pipe: Pipe, out: f32 }
+fn delay3(pipe_in: Pipe, inflow: f32, rate: f32) -> PipeOut {
+    var p = pipe_in;
+    p.s0 = p.s0 + inflow;
+    let out0 = p.s0 * rate;
+    p.s0 = p.s0 - out0;
+    p.s1 = p.s1 + out0;
+    let out1 = p.s1 * rate;
+    p.s1 = p.s1 - out1;
+    p.s2 = p.s2 + out1;
+    let out2 = p.s2 * rate;
+    p.s2 = p.s2 - out2;
+    return PipeOut(p, out2);
+}
+
+fn share(base: u32, channel: u32) -> f32 { return allocs[base + channel]; }
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let index = gid.x + gid.y * run.row_stride;
+    if (index >= run.n_trajectories) { return; }
+    let candidate = index / run.n_scenarios;
+    let p = scenarios[index % run.n_scenarios];
+    let policy_base = candidate * run.phases * ALLOC_PER_PHASE;
+
+    // Derived (step.rs: Derived::new).
+    let fab_rate = delay3_rate(p.fab_construction_months);
+    let pkg_rate = delay3_rate(p.packaging_construction_months);
+    let ground_power_rate = delay3_rate(p.ground_power_lead_months);
+    let datacenter_rate = delay3_rate(p.ground_datacenter_lead_months);
+    let launch_rate = delay3_rate(p.space_launch_lead_months);
+    let retire_rate = min(1.0 / p.fleet_chip_life_months, 1.0);
+    let fab_capex_slope = learning_slope(p.fab_capex_learning_ratio);
+    let wafer_cost_slope = learning_slope(p.fab_wafer_learning_ratio);
+    let launch_price_slope = learning_slope(p.space_launch_learning_ratio);
+    let ln_market_eff_growth = log(1.0 + p.chip_market_eff_growth_per_year);
+    let ln_process_eff_growth = log(1.0 + p.chip_process_eff_growth_per_year);
+    let ln_chip_price_trend = log(1.0 + p.market_chip_price_trend_per_year);
+    let ln_supply_growth = log(1.0 + p.market_supply_growth_per_year);
+    let ln_price_decline = log(1.0 - p.demand_price_decline_per_year);
+    let ln_arch_ceiling = log(p.chip_arch_ceiling);
+    let arch_rate = log(1.0 + p.chip_arch_gain_per_iteration) / log(p.chip_arch_ceiling);
+    let market_r_initial = log(1.0 + p.demand_market_growth_initial);
+    let market_r_final = log(1.0 + p.demand_market_growth_final);
+    let ref_price0 = p.demand_rental_busd_per_gw_year / (p.demand_reference_eff_tflops_per_w * 12000.0);
+    let tonnes_per_gw = 1e6 / p.space_specific_power_kw_per_t;
+
+    // Initial state (state.rs: State::initial).
+    let capacity0 = min(p.initial_ground_power_gw / p.ground_pue, p.initial_datacenter_gw);
+    let installed0 = min(p.initial_installed_ground_gw, capacity0);
+    let waiting0 = p.initial_installed_ground_gw - installed0;
+    let eflops_per_gw0 = p.initial_fleet_eff_tflops_per_w * 1000.0;
+    let third = p.initial_fab_under_construction_kwspm / 3.0;
+    var cash_busd = p.initial_cash_busd;
+    var fab_kwspm = 0.0;
+    var fab_pipe = Pipe(third, third, third);
+    var pkg_mpm = 0.0;
+    var pkg_pipe = Pipe(0.0, 0.0, 0.0);
+    var ground_power_gw = p.initial_ground_power_gw;
+    var ground_power_pipe = Pipe(0.0, 0.0, 0.0);
+    var datacenter_gw = p.initial_datacenter_gw;
+    var datacenter_pipe = Pipe(0.0, 0.0, 0.0);
+    var launch_t_per_month = p.initial_launch_capacity_t_per_month;
+    var launch_pipe = Pipe(0.0, 0.0, 0.0);
+    var space_power_gw = 0.0;
+    var installed_ground_gw = installed0;
+    var installed_space_gw = 0.0;
+    var flops_ground_eflops = installed0 * eflops_per_gw0;
+    var flops_space_eflops = 0.0;
+    var inventory_gw = waiting0;
+    var inventory_eflops = waiting0 * eflops_per_gw0;
+    var iterations = 0.0;
+    var infra_busd = 0.0;
+    var cum_wafers_k = 0.0;
+    var cum_fab_built_kwspm = p.initial_fab_under_construction_kwspm;
+    var cum_launched_t = 0.0;
+    var ring: array<f32, 12>;
+    for (var i = 0u; i < 12u; i++) { ring[i] = 0.0; }
+    var deployed_last_12m_gw = 0.0;
+    var best_deployed_last_12m_gw = 0.0;
+    var cum_eflops_months = 0.0;
+    var time_to_target_months = 0.0;
+    var reached = 0.0;
+
+    for (var month = 0u; month < run.horizon; month++) {
+        let phase = min(month * run.phases / run.horizon, run.phases - 1u);
+        let a = policy_base + phase * ALLOC_PER_PHASE;
+        let design_fraction = allocs[a + 9u];
+        let spend_fraction = allocs[a + 10u];
+        let years = f32(month) / 12.0;
+
+        // 1. Exogenous paths.
+        let market_eff = p.chip_eff_tflops_per_w_2026 * exp(years * ln_market_eff_growth);
+        let process_eff = p.chip_eff_tflops_per_w_2026 * exp(years * ln_process_eff_growth);
+        let arch_mult = exp(ln_arch_ceiling * (1.0 - exp(-iterations * arch_rate)));
+        let own_eff = process_eff * arch_mult;
+        let chip_price = p.market_chip_price_busd_per_gw * exp(years * ln_chip_price_trend);
+        let market_supply_gw = p.market_max_share * p.market_supply_gw_per_year / 12.0 * exp(years * ln_supply_growth);
+        let ref_price = ref_price0 * exp(years * ln_price_decline);
+        let tau = p.demand_market_growth_decay_years;
+        let ln_market_growth = market_r_final * years + (market_r_initial - market_r_final) * tau * (1.0 - exp(-years / tau));
+        let market_busd = p.demand_addressable_share * p.demand_market_busd_per_year_2026 / 12.0 * exp(ln_market_growth);
+
+        // 2. Funding, revenue, electricity.
+        var cash = cash_busd + funding[month];
+        let electricity_full = installed_ground_gw * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+        let keep_selling = 1.0 - design_fraction;
+        let full_eflops = flops_ground_eflops + flops_space_eflops;
+        let sold_list_full = keep_selling * full_eflops * ref_price;
+        let price_ratio = exp(-p.demand_price_elasticity * log(1.0 + safe_div(sold_list_full, market_busd)));
+        let revenue_ground_full = keep_selling * flops_ground_eflops * ref_price * price_ratio;
+        let revenue_space = keep_selling * flops_space_eflops * ref_price * price_ratio;
+        let utilisation = select_ge(cash + revenue_space + revenue_ground_full, electricity_full, 1.0,
+            safe_div(cash + revenue_space, electricity_full - revenue_ground_full));
+        let revenue = revenue_space + utilisation * revenue_ground_full;
+        let spend_electricity = utilisation * electricity_full;
+        cash = max(cash + revenue - spend_electricity, 0.0);
+        let running_eflops = flops_ground_eflops * utilisation + flops_space_eflops;
+        let design_eflops = design_fraction * running_eflops;
+
+        // 3. Own chips.
+        let yield_fraction = 1.0 - (1.0 - p.fab_yield_initial_fraction) * exp(-cum_wafers_k / p.fab_yield_ramp_kwafers);
+        let kw_per_wafer = p.fab_kw_per_wafer_mature * yield_fraction;
+        let wafer_cost_kusd = p.fab_wafer_cost_kusd * learned(cum_wafers_k, p.fab_wafer_learning_ref_kwafers, wafer_cost_slope);
+        let wafer_busd_per_gw = wafer_cost_kusd / kw_per_wafer;
+        let pkg_busd_per_gw = p.packaging_unit_cost_kusd / p.packaging_kw_per_package;
+        let fab_cap_gw = fab_kwspm * kw_per_wafer / 1000.0;
+        let pkg_cap_gw = pkg_mpm * p.packaging_kw_per_package;
+        let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw);
+        let room_gw = max(min(ground_power_gw / p.ground_pue, datacenter_gw) - installed_ground_gw, 0.0)
+            + max(space_power_gw - installed_space_gw, 0.0);
+        let room_left = max(room_gw - inventory_gw, 0.0);
+        let made_gw = min(min(min(fab_cap_gw, pkg_cap_gw), cash_cap_gw), room_left);
+        let spend_wafers = made_gw * wafer_busd_per_gw;
+        let spend_pkg_ops = made_gw * pkg_busd_per_gw;
+        cash = max(cash - spend_wafers - spend_pkg_ops, 0.0);
+        cum_wafers_k = cum_wafers_k + made_gw * 1000.0 / kw_per_wafer;
+        let made_eflops = made_gw * own_eff * 1000.0;
+
+        // 4. Discretionary spending.
+        let budget = spend_fraction * cash;
+        let alloc_fab = share(a, 0u) * budget;
+        let alloc_pkg = share(a, 1u) * budget;
+        let alloc_market = share(a, 2u) * budget;
+        let alloc_design = share(a, 3u) * budget;
+        let alloc_infra = share(a, 4u) * budget;
+        let alloc_power = share(a, 5u) * budget;
+        let alloc_dc = share(a, 6u) * budget;
+        let alloc_launch = share(a, 7u) * budget;
+        let alloc_space = share(a, 8u) * budget;
+
+        let fab_capex = p.fab_capex_busd_per_kwspm * learned(cum_fab_built_kwspm, p.fab_capex_learning_ref_kwspm, fab_capex_slope);
+        let fab_starts = alloc_fab / fab_capex;
+        let spend_fab = alloc_fab;
+        cum_fab_built_kwspm = cum_fab_built_kwspm + fab_starts;
+        let fab_d = delay3(fab_pipe, fab_starts, fab_rate);
+        fab_pipe = fab_d.pipe;
+        fab_kwspm = fab_kwspm + fab_d.out;
+
+        let pkg_starts = alloc_pkg / p.packaging_capex_busd_per_mpkg_month;
+        let spend_pkg = alloc_pkg;
+        let pkg_d = delay3(pkg_pipe, pkg_starts, pkg_rate);
+        pkg_pipe = pkg_d.pipe;
+        pkg_mpm = pkg_mpm + pkg_d.out;
+
+        let bought_gw = min(min(alloc_market / chip_price, market_supply_gw), max(room_left - made_gw, 0.0));
+        let spend_market = bought_gw * chip_price;
+        let bought_eflops = bought_gw * market_eff * 1000.0;
+
+        infra_busd = infra_busd + alloc_infra;
+        let spend_infra = alloc_infra;
+        let design_busd = alloc_design;
+        let spend_design = design_busd;
+        let ai_share = design_eflops / (design_eflops + p.design_ai_half_eflops);
+        let ai_design = 1.0 + (p.design_ai_max_speedup - 1.0) * ai_share;
+        let ai_test = 1.0 + (p.design_ai_test_max_speedup - 1.0) * ai_share;
+        let staff = exp(p.design_rd_elasticity * log(2.0 / (1.0 + design_busd / p.design_rd_ref_busd_per_month)));
+        let infra = exp(-p.design_infra_elasticity * log(1.0 + infra_busd / p.design_infra_ref_busd));
+        let design_months = max(p.design_design_months * staff / ai_design, p.design_design_min_months);
+        let mask_months = max(p.design_mask_months * infra, p.design_mask_min_months);
+        let hot_lot_months = max(p.design_hot_lot_months * infra, p.design_hot_lot_min_months);
+        let test_months = max(p.design_test_months * infra / ai_test, p.design_test_min_months);
+        let iteration_months = design_months + mask_months + hot_lot_months + test_months;
+        let progress = min(safe_div(1.0, iteration_months), design_busd / p.design_mask_set_cost_busd);
+        iterations = iterations + progress;
+
+        let power_room = max(p.ground_power_cap_gw - ground_power_gw - ground_power_pipe.s0 - ground_power_pipe.s1
+            - ground_power_pipe.s2, 0.0);
+        let power_starts = min(min(alloc_power / p.ground_power_capex_busd_per_gw, p.ground_power_build_cap_gw_per_month),
+            power_room);
+        let spend_power = power_starts * p.ground_power_capex_busd_per_gw;
+        let power_d = delay3(ground_power_pipe, power_starts, ground_power_rate);
+        ground_power_pipe = power_d.pipe;
+        ground_power_gw = ground_power_gw + power_d.out;
+
+        let dc_starts = alloc_dc / p.ground_datacenter_capex_busd_per_gw;
+        let spend_dc = alloc_dc;
+        let dc_d = delay3(datacenter_pipe, dc_starts, datacenter_rate);
+        datacenter_pipe = dc_d.pipe;
+        datacenter_gw = datacenter_gw + dc_d.out;
+
+        let launch_starts = alloc_launch / p.space_launch_capex_busd_per_t_month;
+        let spend_launch = alloc_launch;
+        let launch_d = delay3(launch_pipe, launch_starts, launch_rate);
+        launch_pipe = launch_d.pipe;
+        launch_t_per_month = launch_t_per_month + launch_d.out;
+
+        let launch_price = max(p.space_launch_price_usd_per_kg * learned(cum_launched_t, p.space_launch_learning_ref_t,
+            launch_price_slope), p.space_launch_price_floor_usd_per_kg);
+        let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + tonnes_per_gw * launch_price * 1e-6;
+        let space_new_gw = min(alloc_space / space_busd_per_gw, launch_t_per_month / tonnes_per_gw);
+        let spend_space = space_new_gw * space_busd_per_gw;
+        cum_launched_t = cum_launched_t + space_new_gw * tonnes_per_gw;
+
+        // Summed in channel order, as step.rs sums its array.
+        var spent = 0.0;
+        spent = spent + spend_fab;
+        spent = spent + spend_pkg;
+        spent = spent + spend_market;
+        spent = spent + spend_design;
+        spent = spent + spend_infra;
+        spent = spent + spend_power;
+        spent = spent + spend_dc;
+        spent = spent + spend_launch;
+        spent = spent + spend_space;
+        cash_busd = max(cash - spent, 0.0);
+
+        // 5. Retirement.
+        let keep = 1.0 - retire_rate;
+        installed_ground_gw = installed_ground_gw * keep;
+        flops_ground_eflops = flops_ground_eflops * keep;
+        installed_space_gw = installed_space_gw * keep;
+        flops_space_eflops = flops_space_eflops * keep;
+        space_power_gw = space_power_gw * keep + space_new_gw;
+        inventory_gw = inventory_gw * keep;
+        inventory_eflops = inventory_eflops * keep;
+
+        // 6. Deployment.
+        let pool_gw = inventory_gw + made_gw + bought_gw;
+        let pool_eflops = inventory_eflops + made_eflops + bought_eflops;
+        let eflops_per_gw = safe_div(pool_eflops, pool_gw);
+        let ground_capacity = min(ground_power_gw / p.ground_pue, datacenter_gw);
+        let ground_free = max(ground_capacity - installed_ground_gw, 0.0);
+        let deployed_ground = min(pool_gw, ground_free);
+        let space_free = max(space_power_gw - installed_space_gw, 0.0);
+        let deployed_space = min(pool_gw - deployed_ground, space_free);
+        installed_ground_gw = installed_ground_gw + deployed_ground;
+        flops_ground_eflops = flops_ground_eflops + deployed_ground * eflops_per_gw;
+        installed_space_gw = installed_space_gw + deployed_space;
+        flops_space_eflops = flops_space_eflops + deployed_space * eflops_per_gw;
+        inventory_gw = max(pool_gw - deployed_ground - deployed_space, 0.0);
+        inventory_eflops = inventory_gw * eflops_per_gw;
+
+        // 7. Metrics.
+        let previous_12m = deployed_last_12m_gw;
+        ring[month % 12u] = deployed_ground + deployed_space;
+        var total = 0.0;
+        for (var i = 0u; i < 12u; i++) { total = total + ring[i]; }
+        deployed_last_12m_gw = total;
+        best_deployed_last_12m_gw = max(best_deployed_last_12m_gw, total);
+        cum_eflops_months = cum_eflops_months + running_eflops;
+        let hit = select_ge(total, run.target_gw, 1.0, 0.0) * (1.0 - reached);
+        let within = clamp(safe_div(run.target_gw - previous_12m, total - previous_12m), 0.0, 1.0);
+        time_to_target_months = time_to_target_months + hit * (f32(month) + within - time_to_target_months);
+        reached = max(reached, hit);
+    }
+
+    // Objectives (objective.rs: cost).
+    var cost: f32;
+    if (run.objective == 0u) {
+        let best = max(best_deployed_last_12m_gw, run.target_gw * 9.094947017729282e-13);
+        let doublings_short = log(run.target_gw / best) / LN2;
+        let missed = f32(run.horizon) + run.penalty_months * max(doublings_short, 0.0);
+        cost = select_ge(reached, 0.5, time_to_target_months, missed);
+    } else if (run.objective == 1u) {
+        cost = -(log(max(flops_ground_eflops + flops_space_eflops, 1e-18)) / LN10 + 18.0);
+    } else {
+        cost = -(log(max(cum_eflops_months, 1e-18)) / LN10 + 24.4199227210376);
+    }
+    costs[index] = cost;
+}

@@ -1,0 +1,128 @@
+//! `terafab evaluate`: cost a batch of policy vectors (from a CSV, or a quasi-random
+//! sample of the seed) on every scenario, streaming in chunks, and write policies.csv
+//! and costs.csv atomically.
+
+use crate::cli::{BadInput, EvaluateArgs, GlobalArgs, out_dir};
+use crate::config::Experiment;
+use crate::eval::backend::make_evaluator;
+use crate::eval::sample::QuasiRandom;
+use crate::eval::{CHUNK_CANDIDATES, Problem};
+use crate::model::policy::gene_names;
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::time::Instant;
+
+/// Reads policy vectors from a CSV: numbers only, optionally a header row and a leading
+/// `candidate` column.
+pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
+    let name = path.display();
+    let bad = |m: String| -> anyhow::Error { BadInput(format!("--policies {name}: {m}")).into() };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| bad(format!("cannot read it ({e})")))?;
+    let mut out = Vec::new();
+    let mut skip_first_column = false;
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+        if i == 0 && record.iter().any(|f| f.trim().parse::<f64>().is_err()) {
+            skip_first_column = record.get(0).is_some_and(|f| f.trim() == "candidate");
+            continue;
+        }
+        let fields: Vec<&str> = record.iter().skip(usize::from(skip_first_column)).collect();
+        if fields.len() != dim {
+            return Err(bad(format!("row {} has {} values; a policy for this config has {dim}", i + 1, fields.len())));
+        }
+        for (j, f) in fields.iter().enumerate() {
+            let x: f64 =
+                f.trim().parse().map_err(|_| bad(format!("row {} column {}: `{f}` is not a number", i + 1, j + 1)))?;
+            out.push(x);
+        }
+    }
+    if out.is_empty() {
+        return Err(bad("no policy rows".into()));
+    }
+    Ok(out)
+}
+
+pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> {
+    let problem = Problem::from_experiment(exp);
+    let dim = problem.dim();
+    let from_file = args.policies.as_deref().map(|p| read_policies_csv(p, dim)).transpose()?;
+    if let Some(x) = &from_file {
+        problem.validate(x).map_err(|e| BadInput(format!("--policies: {e:#}")))?;
+    }
+    let total = from_file.as_ref().map_or(args.sample.unwrap_or(0), |x| (x.len() / dim) as u64);
+    if total == 0 {
+        return Err(BadInput("--sample 0: give at least one policy".into()).into());
+    }
+    let quiet = g.quiet;
+    let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), &mut |m| {
+        if !quiet {
+            eprintln!("{m}")
+        }
+    })?;
+    let out = out_dir(g, exp);
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut pol_file = tempfile::NamedTempFile::new_in(&out)?;
+    let mut cost_file = tempfile::NamedTempFile::new_in(&out)?;
+    {
+        let mut pol = csv::Writer::from_writer(std::io::BufWriter::new(pol_file.as_file_mut()));
+        let mut cost = csv::Writer::from_writer(std::io::BufWriter::new(cost_file.as_file_mut()));
+        let mut header = vec!["candidate".to_string()];
+        header.extend(gene_names(exp.run.phases));
+        pol.write_record(&header)?;
+        cost.write_record(["candidate", "cost"])?;
+        let sampler = QuasiRandom::new(dim, exp.seed);
+        let (mut batch, mut costs) = (Vec::new(), Vec::new());
+        let (start, mut eval_seconds, mut best) = (Instant::now(), 0.0, (f64::INFINITY, 0u64));
+        let mut done = 0u64;
+        while done < total {
+            let n = (total - done).min(CHUNK_CANDIDATES as u64) as usize;
+            batch.clear();
+            match &from_file {
+                Some(x) => batch.extend_from_slice(&x[done as usize * dim..(done as usize + n) * dim]),
+                None => sampler.fill(done, n, &mut batch),
+            }
+            costs.resize(n, f64::NAN);
+            let t = Instant::now();
+            ev.evaluate(&batch, &mut costs)?;
+            eval_seconds += t.elapsed().as_secs_f64();
+            for (i, (x, c)) in batch.chunks_exact(dim).zip(&costs).enumerate() {
+                let id = (done + i as u64).to_string();
+                let mut row = vec![id.clone()];
+                row.extend(x.iter().map(|v| format!("{v:.9}")));
+                pol.write_record(&row)?;
+                cost.write_record([id, format!("{c:.9}")])?;
+                if *c < best.0 {
+                    best = (*c, done + i as u64);
+                }
+            }
+            done += n as u64;
+        }
+        pol.flush()?;
+        cost.flush()?;
+        if !quiet {
+            let traj = total as f64 * ev.problem().scenarios.len() as f64;
+            println!(
+                "evaluated {total} policies x {} scenarios on {} in {:.2} s ({:.3e} trajectory-steps/s in evaluation, {:.2} s in all)",
+                ev.problem().scenarios.len(),
+                ev.describe(),
+                eval_seconds,
+                traj * exp.run.horizon_months as f64 / eval_seconds.max(1e-9),
+                start.elapsed().as_secs_f64()
+            );
+            println!("best: candidate {} with cost {:.4} {}", best.1, best.0, exp.run.objective.cost_unit());
+        }
+    }
+    for (f, name) in [(pol_file, "policies.csv"), (cost_file, "costs.csv")] {
+        f.as_file().sync_all()?;
+        f.persist(out.join(name))
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", out.join(name).display()))?;
+    }
+    if !quiet {
+        println!("wrote {}/policies.csv and costs.csv", out.display());
+    }
+    Ok(())
+}

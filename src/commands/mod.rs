@@ -1,0 +1,3 @@
+//! Subcommands that do more than a few calls: one file each.
+
+pub mod evaluate;

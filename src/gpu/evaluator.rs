@@ -1,0 +1,238 @@
+//! The GPU backend of the evaluator seam. Device, pipeline, bind group and buffers are
+//! built once and reused; each call uploads decoded policies chunk by chunk, dispatches a
+//! balanced 2D grid, and reads back one f32 cost per trajectory.
+
+use super::adapter::{AdapterSummary, choose_adapter};
+use super::layout::{RunUniform, WORKGROUP_SIZE, grid, shader_source};
+use crate::eval::{Evaluator, Problem};
+use crate::model::policy::{ALLOC_PER_PHASE, decode_flat_f32};
+use anyhow::{Context, Result, bail};
+use std::sync::{Arc, Mutex};
+
+/// Most candidates per dispatch: keeps every binding far below lavapipe's 128 MiB limit.
+const MAX_CHUNK_BYTES: u64 = 96 << 20;
+
+#[derive(Debug)]
+pub struct GpuEvaluator {
+    problem: Problem,
+    adapter: AdapterSummary,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pipeline: wgpu::ComputePipeline,
+    bind_group: wgpu::BindGroup,
+    run_buf: wgpu::Buffer,
+    allocs_buf: wgpu::Buffer,
+    costs_buf: wgpu::Buffer,
+    readback_buf: wgpu::Buffer,
+    /// Candidates per chunk (buffers are sized for it).
+    chunk: usize,
+    /// Errors the device reported outside a call (validation, device lost).
+    errors: Arc<Mutex<Vec<String>>>,
+    staging: Vec<f32>,
+}
+
+fn storage(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size.max(16),
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
+impl GpuEvaluator {
+    /// Builds the context on the adapter named by `adapter` (or wgpu's default choice).
+    pub fn new(problem: Problem, adapter: Option<&str>) -> Result<Self> {
+        let adapter = choose_adapter(adapter)?;
+        let summary = AdapterSummary::from(&adapter.get_info());
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("terafab"),
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .with_context(|| format!("cannot open the GPU device {summary}"))?;
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let sink = errors.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| sink.lock().unwrap().push(e.to_string())));
+        let sink = errors.clone();
+        device.set_device_lost_callback(move |reason, msg| {
+            sink.lock().unwrap().push(format!("the GPU device was lost ({reason:?}): {msg}"));
+        });
+
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("step.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(shader_source().into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("trajectories"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            bail!("the WGSL kernel failed to compile on {summary}: {e}");
+        }
+
+        let s = problem.scenarios.len();
+        let alloc_bytes = (problem.run.phases * ALLOC_PER_PHASE * 4) as u64;
+        let per_candidate = alloc_bytes.max(4 * s as u64);
+        let binding_limit = limits.max_storage_buffer_binding_size.min(MAX_CHUNK_BYTES);
+        let chunk = ((binding_limit / per_candidate) as usize).clamp(1, 1 << 20);
+        let usage_in = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let scenarios: Vec<f32> = problem.scenarios.iter().flat_map(|p| p.to_vec()).map(|x| x as f32).collect();
+        let funding: Vec<f32> = problem.run.funding_busd_per_month.iter().map(|&x| x as f32).collect();
+        let scen_buf = storage(&device, "scenarios", (scenarios.len() * 4) as u64, usage_in);
+        let funding_buf = storage(&device, "funding", (funding.len() * 4) as u64, usage_in);
+        queue.write_buffer(&scen_buf, 0, bytemuck::cast_slice(&scenarios));
+        queue.write_buffer(&funding_buf, 0, bytemuck::cast_slice(&funding));
+        let run_buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("run"),
+            size: std::mem::size_of::<RunUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let allocs_buf = storage(&device, "allocs", chunk as u64 * alloc_bytes, usage_in);
+        let costs_bytes = (chunk * s * 4) as u64;
+        let costs_buf = storage(&device, "costs", costs_bytes, usage_in | wgpu::BufferUsages::COPY_SRC);
+        // MAP_READ is only allowed together with COPY_DST: results are copied here to read.
+        let readback_buf =
+            storage(&device, "readback", costs_bytes, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("trajectories"),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: run_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: scen_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: allocs_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: funding_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 4, resource: costs_buf.as_entire_binding() },
+            ],
+        });
+        let ev = GpuEvaluator {
+            problem,
+            adapter: summary,
+            device,
+            queue,
+            pipeline,
+            bind_group,
+            run_buf,
+            allocs_buf,
+            costs_buf,
+            readback_buf,
+            chunk,
+            errors,
+            staging: Vec::new(),
+        };
+        ev.check_errors()?;
+        Ok(ev)
+    }
+
+    /// The adapter this evaluator runs on.
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.adapter
+    }
+
+    /// Candidates per dispatch.
+    pub fn chunk_candidates(&self) -> usize {
+        self.chunk
+    }
+
+    /// Dispatches at most `n` candidates at a time (at most the size the buffers were
+    /// built for); tests use it to exercise several chunks with a small batch.
+    pub fn limit_chunk(&mut self, n: usize) {
+        self.chunk = self.chunk.min(n.max(1));
+    }
+
+    fn check_errors(&self) -> Result<()> {
+        let errors = std::mem::take(&mut *self.errors.lock().unwrap());
+        if errors.is_empty() { Ok(()) } else { bail!("GPU error on {}: {}", self.adapter, errors.join("; ")) }
+    }
+
+    /// Runs one chunk of at most `self.chunk` candidates.
+    fn run_chunk(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()> {
+        let s = self.problem.scenarios.len();
+        let n = policies.len() / self.problem.dim();
+        let trajectories = (n * s) as u32;
+        self.staging.clear();
+        decode_flat_f32(policies, &mut self.staging);
+        self.queue.write_buffer(&self.allocs_buf, 0, bytemuck::cast_slice(&self.staging));
+        // NaN sentinel: a slot the kernel never writes reads back as NaN and fails below.
+        let nan = vec![f32::NAN; n * s];
+        self.queue.write_buffer(&self.costs_buf, 0, bytemuck::cast_slice(&nan));
+        let (x, y) = grid(trajectories);
+        let run = RunUniform {
+            horizon: self.problem.run.horizon_months as u32,
+            phases: self.problem.run.phases as u32,
+            n_scenarios: s as u32,
+            n_trajectories: trajectories,
+            objective: self.problem.run.objective.code(),
+            row_stride: x * WORKGROUP_SIZE,
+            target_gw: self.problem.run.target_gw_per_year as f32,
+            penalty_months: self.problem.run.penalty_months_per_doubling as f32,
+        };
+        self.queue.write_buffer(&self.run_buf, 0, bytemuck::bytes_of(&run));
+        let bytes = (n * s * 4) as u64;
+        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("chunk") });
+        {
+            let mut pass = encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.dispatch_workgroups(x, y, 1);
+        }
+        encoder.copy_buffer_to_buffer(&self.costs_buf, 0, &self.readback_buf, 0, bytes);
+        self.queue.submit(Some(encoder.finish()));
+
+        let slice = self.readback_buf.slice(..bytes);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| anyhow::anyhow!("waiting for the GPU on {} failed: {e}", self.adapter))?;
+        self.check_errors()?;
+        rx.recv()
+            .context("the GPU dropped the readback")?
+            .map_err(|e| anyhow::anyhow!("reading results back from {} failed: {e}", self.adapter))?;
+        {
+            let view = slice.get_mapped_range().map_err(|e| anyhow::anyhow!("mapping GPU results failed: {e}"))?;
+            let costs: &[f32] = bytemuck::cast_slice(&view);
+            for (o, &c) in out.iter_mut().zip(costs) {
+                *o = c as f64;
+            }
+        }
+        self.readback_buf.unmap();
+        if let Some(i) = out.iter().position(|c| c.is_nan()) {
+            bail!(
+                "the GPU kernel left trajectory {i} of a chunk of {} unwritten (or wrote NaN) on {}",
+                n * s,
+                self.adapter
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Evaluator for GpuEvaluator {
+    fn describe(&self) -> String {
+        format!("gpu: {}", self.adapter)
+    }
+    fn problem(&self) -> &Problem {
+        &self.problem
+    }
+    fn trajectory_costs(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()> {
+        let dim = self.problem.dim();
+        let s = self.problem.scenarios.len();
+        anyhow::ensure!(out.len() == policies.len() / dim * s, "trajectory cost buffer has the wrong length");
+        let chunk = self.chunk;
+        for (p, o) in policies.chunks(chunk * dim).zip(out.chunks_mut(chunk * s)) {
+            self.run_chunk(p, o)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! The WGSL kernel against the CPU f32 reference, on lavapipe in CI (with CI=true a
+//! missing adapter fails; elsewhere the GPU tests say they were skipped).
+
+mod common;
+
+use terafab::eval::cpu::{CpuEvaluator, Precision};
+use terafab::eval::{Evaluator, Problem, tolerance};
+use terafab::gpu::GpuEvaluator;
+use terafab::model::{Aggregate, Objective};
+
+/// The GPU evaluator, or `None` (said aloud) when this machine has no adapter at all.
+/// With CI=true a missing adapter fails; any other error always fails.
+fn gpu(problem: Problem) -> Option<GpuEvaluator> {
+    if terafab::gpu::adapter::list_adapters().is_empty() {
+        assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true and {}", terafab::gpu::adapter::INSTALL_HINT);
+        eprintln!("SKIPPED: {}", terafab::gpu::adapter::INSTALL_HINT);
+        return None;
+    }
+    Some(GpuEvaluator::new(problem, None).unwrap_or_else(|e| panic!("{e:#}")))
+}
+
+fn problem(objective: Objective, scenarios: usize, aggregate: Aggregate, seed: u64) -> Problem {
+    let mut exp = terafab::config::default_experiment();
+    exp.run.objective = objective;
+    let mut rng = common::rng(seed);
+    let scenarios = (0..scenarios).map(|k| common::random_scenario(&exp, &mut rng, k)).collect();
+    Problem { run: exp.run, scenarios, aggregate }
+}
+
+fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = common::rng(seed);
+    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.phases, 6.0)).collect()
+}
+
+/// Element-wise comparison that reports index, actual, expected, difference, tolerance.
+fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64) -> f64 {
+    assert_eq!(actual.len(), expected.len());
+    let mut worst: f64 = 0.0;
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        let d = (a - e).abs();
+        assert!(d <= tol, "{what}: index {i}: actual {a}, expected {e}, |difference| {d} > tolerance {tol}");
+        worst = worst.max(d);
+    }
+    worst
+}
+
+#[test]
+fn kernel_matches_cpu_f32_on_10000_trajectories_per_objective() {
+    for (k, objective) in
+        [Objective::TimeToTarget, Objective::FinalFlops, Objective::CumulativeFlops].into_iter().enumerate()
+    {
+        let p = problem(objective, 16, Aggregate::Mean, 100 + k as u64);
+        let Some(mut g) = gpu(p.clone()) else { return };
+        let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
+        let x = policies(&p, 625, 200 + k as u64);
+        let (mut a, mut e) = (vec![f64::NAN; 10_000], vec![f64::NAN; 10_000]);
+        g.trajectory_costs(&x, &mut a).unwrap();
+        cpu.trajectory_costs(&x, &mut e).unwrap();
+        let worst = assert_close(&format!("{objective:?}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective));
+        println!("{objective:?}: worst |gpu - cpu f32| over 10,000 trajectories = {worst:.3e} on {}", g.describe());
+    }
+}
+
+#[test]
+fn aggregates_match_cpu_f32() {
+    for (k, aggregate) in
+        [Aggregate::Mean, Aggregate::Quantile(0.9), Aggregate::Cvar(0.8), Aggregate::Worst].into_iter().enumerate()
+    {
+        for objective in [Objective::TimeToTarget, Objective::FinalFlops, Objective::CumulativeFlops] {
+            let p = problem(objective, 16, aggregate, 300 + k as u64);
+            let Some(mut g) = gpu(p.clone()) else { return };
+            let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
+            let x = policies(&p, 625, 400 + k as u64);
+            let (mut a, mut e) = (vec![f64::NAN; 625], vec![f64::NAN; 625]);
+            g.evaluate(&x, &mut a).unwrap();
+            cpu.evaluate(&x, &mut e).unwrap();
+            assert_close(&format!("{objective:?} {aggregate}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective));
+        }
+    }
+}
+
+#[test]
+fn odd_batches_and_multiple_chunks_are_all_written() {
+    let p = problem(Objective::TimeToTarget, 3, Aggregate::Mean, 7);
+    let Some(mut g) = gpu(p.clone()) else { return };
+    let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
+    for n in [1usize, 21, 22, 100] {
+        let x = policies(&p, n, n as u64);
+        let (mut a, mut e) = (vec![f64::NAN; n * 3], vec![f64::NAN; n * 3]);
+        g.trajectory_costs(&x, &mut a).unwrap();
+        cpu.trajectory_costs(&x, &mut e).unwrap();
+        assert_close(&format!("batch {n}"), &a, &e, tolerance::gpu_vs_cpu_f32(Objective::TimeToTarget));
+    }
+    // A batch larger than one chunk: 100 candidates in chunks of 7.
+    g.limit_chunk(7);
+    let x = policies(&p, 100, 9);
+    let (mut a, mut e) = (vec![f64::NAN; 300], vec![f64::NAN; 300]);
+    g.trajectory_costs(&x, &mut a).unwrap();
+    cpu.trajectory_costs(&x, &mut e).unwrap();
+    assert_close("chunks of 7", &a, &e, tolerance::gpu_vs_cpu_f32(Objective::TimeToTarget));
+}
+
+#[test]
+fn same_inputs_give_identical_costs_twice() {
+    let p = problem(Objective::TimeToTarget, 8, Aggregate::Cvar(0.9), 5);
+    let Some(mut g) = gpu(p.clone()) else { return };
+    let x = policies(&p, 300, 6);
+    let (mut a, mut b) = (vec![0.0; 300], vec![0.0; 300]);
+    g.evaluate(&x, &mut a).unwrap();
+    g.evaluate(&x, &mut b).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn bad_policies_are_rejected_before_dispatch() {
+    let p = problem(Objective::TimeToTarget, 2, Aggregate::Mean, 5);
+    let Some(mut g) = gpu(p.clone()) else { return };
+    let mut x = policies(&p, 3, 1);
+    x[p.dim() + 4] = f64::NAN;
+    let e = g.evaluate(&x, &mut [0.0; 3]).unwrap_err().to_string();
+    assert!(e.contains("candidate 1") && e.contains("finite"), "{e}");
+    x[p.dim() + 4] = 11.0;
+    assert!(g.evaluate(&x, &mut [0.0; 3]).is_err());
+}
