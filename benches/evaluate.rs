@@ -28,6 +28,12 @@ fn bench(c: &mut Criterion) {
         let mut out = vec![0.0; n];
         group.bench_function(name, |b| b.iter(|| ev.evaluate(&policies, &mut out).unwrap()));
     }
+    // The GPU backend, when this machine has an adapter (lavapipe in CI).
+    if !terafab::gpu::adapter::list_adapters().is_empty() {
+        let mut ev = terafab::gpu::GpuEvaluator::new(problem.clone(), None).expect("GPU evaluator");
+        let mut out = vec![0.0; n];
+        group.bench_function("gpu", |b| b.iter(|| ev.evaluate(&policies, &mut out).unwrap()));
+    }
     group.finish();
 }
 
