@@ -1,7 +1,8 @@
 // The substrate model's monthly step in WGSL (f32): a statement-by-statement mirror of
 // src/model/step.rs (stages 1-7) and src/model/objective.rs. One invocation simulates one
-// (candidate, scenario) trajectory and writes its cost. `struct Params` is prepended by
-// the host from the parameter registry (src/model/params.rs).
+// (candidate, scenario) trajectory and writes its cost. The host prepends a generated
+// prelude (src/gpu/layout.rs: shader_prelude): `struct Params` from the parameter registry
+// and the layout constants N_CHANNELS, CH_<channel>, ALLOC_PER_PHASE, WORKGROUP_SIZE.
 
 struct Run {
     horizon: u32,
@@ -17,12 +18,11 @@ struct Run {
 
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<storage, read> scenarios: array<Params>;
-// Decoded policies: per candidate, per phase, 9 shares then design and spend fractions.
+// Decoded policies: per candidate, per phase, N_CHANNELS shares then design and spend fractions.
 @group(0) @binding(2) var<storage, read> allocs: array<f32>;
 @group(0) @binding(3) var<storage, read> funding: array<f32>;
 @group(0) @binding(4) var<storage, read_write> costs: array<f32>;
 
-const ALLOC_PER_PHASE: u32 = 11u;
 const TINY: f32 = 1e-30;
 const LN2: f32 = 0.6931471805599453;
 const LN10: f32 = 2.302585092994046;
@@ -35,26 +35,22 @@ fn learned(cumulative: f32, reference: f32, slope: f32) -> f32 {
     return exp(slope * log((reference + cumulative) / reference));
 }
 
-// A DELAY3 pipeline's three stages, drained in sequence within the month.
-struct Pipe { s0: f32, s1: f32, s2: f32 }
-struct PipeOut { pipe: Pipe, out: f32 }
-fn delay3(pipe_in: Pipe, inflow: f32, rate: f32) -> PipeOut {
-    var p = pipe_in;
-    p.s0 = p.s0 + inflow;
-    let out0 = p.s0 * rate;
-    p.s0 = p.s0 - out0;
-    p.s1 = p.s1 + out0;
-    let out1 = p.s1 * rate;
-    p.s1 = p.s1 - out1;
-    p.s2 = p.s2 + out1;
-    let out2 = p.s2 * rate;
-    p.s2 = p.s2 - out2;
-    return PipeOut(p, out2);
+// Advances a DELAY3 pipeline by one month (stages drained in sequence) and returns what
+// completes this month.
+fn delay3(pipe: ptr<function, array<f32, 3>>, inflow: f32, rate: f32) -> f32 {
+    (*pipe)[0] = (*pipe)[0] + inflow;
+    let out0 = (*pipe)[0] * rate;
+    (*pipe)[0] = (*pipe)[0] - out0;
+    (*pipe)[1] = (*pipe)[1] + out0;
+    let out1 = (*pipe)[1] * rate;
+    (*pipe)[1] = (*pipe)[1] - out1;
+    (*pipe)[2] = (*pipe)[2] + out1;
+    let out2 = (*pipe)[2] * rate;
+    (*pipe)[2] = (*pipe)[2] - out2;
+    return out2;
 }
 
-fn share(base: u32, channel: u32) -> f32 { return allocs[base + channel]; }
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let index = gid.x + gid.y * run.row_stride;
     if (index >= run.n_trajectories) { return; }
@@ -92,15 +88,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let third = p.initial_fab_under_construction_kwspm / 3.0;
     var cash_busd = p.initial_cash_busd;
     var fab_kwspm = 0.0;
-    var fab_pipe = Pipe(third, third, third);
+    var fab_pipe = array<f32, 3>(third, third, third);
     var pkg_mpm = 0.0;
-    var pkg_pipe = Pipe(0.0, 0.0, 0.0);
+    var pkg_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var ground_power_gw = p.initial_ground_power_gw;
-    var ground_power_pipe = Pipe(0.0, 0.0, 0.0);
+    var ground_power_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var datacenter_gw = p.initial_datacenter_gw;
-    var datacenter_pipe = Pipe(0.0, 0.0, 0.0);
+    var datacenter_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var launch_t_per_month = p.initial_launch_capacity_t_per_month;
-    var launch_pipe = Pipe(0.0, 0.0, 0.0);
+    var launch_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var space_power_gw = 0.0;
     var installed_ground_gw = installed0;
     var installed_space_gw = 0.0;
@@ -124,8 +120,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var month = 0u; month < run.horizon; month++) {
         let phase = min(month * run.phases / run.horizon, run.phases - 1u);
         let a = policy_base + phase * ALLOC_PER_PHASE;
-        let design_fraction = allocs[a + 9u];
-        let spend_fraction = allocs[a + 10u];
+        let design_fraction = allocs[a + N_CHANNELS];
+        let spend_fraction = allocs[a + N_CHANNELS + 1u];
         let years = f32(month) / 12.0;
 
         // 1. Exogenous paths.
@@ -178,38 +174,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
         // 4. Discretionary spending.
         let budget = spend_fraction * cash;
-        let alloc_fab = share(a, 0u) * budget;
-        let alloc_pkg = share(a, 1u) * budget;
-        let alloc_market = share(a, 2u) * budget;
-        let alloc_design = share(a, 3u) * budget;
-        let alloc_infra = share(a, 4u) * budget;
-        let alloc_power = share(a, 5u) * budget;
-        let alloc_dc = share(a, 6u) * budget;
-        let alloc_launch = share(a, 7u) * budget;
-        let alloc_space = share(a, 8u) * budget;
+        var spend: array<f32, N_CHANNELS>;
 
         let fab_capex = p.fab_capex_busd_per_kwspm * learned(cum_fab_built_kwspm, p.fab_capex_learning_ref_kwspm, fab_capex_slope);
-        let fab_starts = alloc_fab / fab_capex;
-        let spend_fab = alloc_fab;
+        let fab_starts = allocs[a + CH_FAB] * budget / fab_capex;
+        spend[CH_FAB] = allocs[a + CH_FAB] * budget;
         cum_fab_built_kwspm = cum_fab_built_kwspm + fab_starts;
-        let fab_d = delay3(fab_pipe, fab_starts, fab_rate);
-        fab_pipe = fab_d.pipe;
-        fab_kwspm = fab_kwspm + fab_d.out;
+        fab_kwspm = fab_kwspm + delay3(&fab_pipe, fab_starts, fab_rate);
 
-        let pkg_starts = alloc_pkg / p.packaging_capex_busd_per_mpkg_month;
-        let spend_pkg = alloc_pkg;
-        let pkg_d = delay3(pkg_pipe, pkg_starts, pkg_rate);
-        pkg_pipe = pkg_d.pipe;
-        pkg_mpm = pkg_mpm + pkg_d.out;
+        let pkg_starts = allocs[a + CH_PACKAGING] * budget / p.packaging_capex_busd_per_mpkg_month;
+        spend[CH_PACKAGING] = allocs[a + CH_PACKAGING] * budget;
+        pkg_mpm = pkg_mpm + delay3(&pkg_pipe, pkg_starts, pkg_rate);
 
-        let bought_gw = min(min(alloc_market / chip_price, market_supply_gw), max(room_left - made_gw, 0.0));
-        let spend_market = bought_gw * chip_price;
+        let bought_gw = min(min(allocs[a + CH_MARKET_CHIPS] * budget / chip_price, market_supply_gw), max(room_left - made_gw, 0.0));
+        spend[CH_MARKET_CHIPS] = bought_gw * chip_price;
         let bought_eflops = bought_gw * market_eff * 1000.0;
 
-        infra_busd = infra_busd + alloc_infra;
-        let spend_infra = alloc_infra;
-        let design_busd = alloc_design;
-        let spend_design = design_busd;
+        infra_busd = infra_busd + allocs[a + CH_ITERATION_INFRA] * budget;
+        spend[CH_ITERATION_INFRA] = allocs[a + CH_ITERATION_INFRA] * budget;
+        let design_busd = allocs[a + CH_DESIGN] * budget;
+        spend[CH_DESIGN] = design_busd;
         let ai_share = design_eflops / (design_eflops + p.design_ai_half_eflops);
         let ai_design = 1.0 + (p.design_ai_max_speedup - 1.0) * ai_share;
         let ai_test = 1.0 + (p.design_ai_test_max_speedup - 1.0) * ai_share;
@@ -223,45 +207,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let progress = min(safe_div(1.0, iteration_months), design_busd / p.design_mask_set_cost_busd);
         iterations = iterations + progress;
 
-        let power_room = max(p.ground_power_cap_gw - ground_power_gw - ground_power_pipe.s0 - ground_power_pipe.s1
-            - ground_power_pipe.s2, 0.0);
-        let power_starts = min(min(alloc_power / p.ground_power_capex_busd_per_gw, p.ground_power_build_cap_gw_per_month),
-            power_room);
-        let spend_power = power_starts * p.ground_power_capex_busd_per_gw;
-        let power_d = delay3(ground_power_pipe, power_starts, ground_power_rate);
-        ground_power_pipe = power_d.pipe;
-        ground_power_gw = ground_power_gw + power_d.out;
+        let power_room = max(p.ground_power_cap_gw - ground_power_gw - ground_power_pipe[0] - ground_power_pipe[1]
+            - ground_power_pipe[2], 0.0);
+        let power_starts = min(min(allocs[a + CH_GROUND_POWER] * budget / p.ground_power_capex_busd_per_gw,
+            p.ground_power_build_cap_gw_per_month), power_room);
+        spend[CH_GROUND_POWER] = power_starts * p.ground_power_capex_busd_per_gw;
+        ground_power_gw = ground_power_gw + delay3(&ground_power_pipe, power_starts, ground_power_rate);
 
-        let dc_starts = alloc_dc / p.ground_datacenter_capex_busd_per_gw;
-        let spend_dc = alloc_dc;
-        let dc_d = delay3(datacenter_pipe, dc_starts, datacenter_rate);
-        datacenter_pipe = dc_d.pipe;
-        datacenter_gw = datacenter_gw + dc_d.out;
+        let dc_starts = allocs[a + CH_DATACENTERS] * budget / p.ground_datacenter_capex_busd_per_gw;
+        spend[CH_DATACENTERS] = allocs[a + CH_DATACENTERS] * budget;
+        datacenter_gw = datacenter_gw + delay3(&datacenter_pipe, dc_starts, datacenter_rate);
 
-        let launch_starts = alloc_launch / p.space_launch_capex_busd_per_t_month;
-        let spend_launch = alloc_launch;
-        let launch_d = delay3(launch_pipe, launch_starts, launch_rate);
-        launch_pipe = launch_d.pipe;
-        launch_t_per_month = launch_t_per_month + launch_d.out;
+        let launch_starts = allocs[a + CH_LAUNCH] * budget / p.space_launch_capex_busd_per_t_month;
+        spend[CH_LAUNCH] = allocs[a + CH_LAUNCH] * budget;
+        launch_t_per_month = launch_t_per_month + delay3(&launch_pipe, launch_starts, launch_rate);
 
         let launch_price = max(p.space_launch_price_usd_per_kg * learned(cum_launched_t, p.space_launch_learning_ref_t,
             launch_price_slope), p.space_launch_price_floor_usd_per_kg);
         let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + tonnes_per_gw * launch_price * 1e-6;
-        let space_new_gw = min(alloc_space / space_busd_per_gw, launch_t_per_month / tonnes_per_gw);
-        let spend_space = space_new_gw * space_busd_per_gw;
+        let space_new_gw = min(allocs[a + CH_SPACE_POWER] * budget / space_busd_per_gw, launch_t_per_month / tonnes_per_gw);
+        spend[CH_SPACE_POWER] = space_new_gw * space_busd_per_gw;
         cum_launched_t = cum_launched_t + space_new_gw * tonnes_per_gw;
 
         // Summed in channel order, as step.rs sums its array.
         var spent = 0.0;
-        spent = spent + spend_fab;
-        spent = spent + spend_pkg;
-        spent = spent + spend_market;
-        spent = spent + spend_design;
-        spent = spent + spend_infra;
-        spent = spent + spend_power;
-        spent = spent + spend_dc;
-        spent = spent + spend_launch;
-        spent = spent + spend_space;
+        for (var c = 0u; c < N_CHANNELS; c++) { spent = spent + spend[c]; }
         cash_busd = max(cash - spent, 0.0);
 
         // 5. Retirement.

@@ -12,12 +12,9 @@ fn every_shader_validates_with_naga() {
     for entry in std::fs::read_dir("shaders").unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "wgsl") {
-            // Shaders are compiled with the generated Params struct in front of them.
-            let src = format!(
-                "{}\n{}",
-                terafab::model::params::wgsl_params_struct(),
-                std::fs::read_to_string(&path).unwrap()
-            );
+            // Shaders are compiled with the generated prelude in front of them.
+            let src =
+                format!("{}\n{}", terafab::gpu::layout::shader_prelude(), std::fs::read_to_string(&path).unwrap());
             let m = naga::front::wgsl::parse_str(&src)
                 .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.emit_to_string(&src)));
             naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
@@ -70,5 +67,26 @@ fn run_uniform_matches_the_wgsl_struct() {
     );
     for (i, (_, offset)) in members.iter().enumerate() {
         assert_eq!(*offset as usize, 4 * i);
+    }
+}
+
+#[test]
+fn prelude_constants_match_the_host_layout() {
+    use terafab::model::Channel;
+    use terafab::model::policy::{ALLOC_PER_PHASE, N_CHANNELS};
+    let m = module();
+    let constant = |name: &str| -> u32 {
+        let (_, c) =
+            m.constants.iter().find(|(_, c)| c.name.as_deref() == Some(name)).unwrap_or_else(|| panic!("{name}"));
+        match m.global_expressions[c.init] {
+            naga::Expression::Literal(naga::Literal::U32(v)) => v,
+            ref other => panic!("{name}: {other:?}"),
+        }
+    };
+    assert_eq!(constant("N_CHANNELS") as usize, N_CHANNELS);
+    assert_eq!(constant("ALLOC_PER_PHASE") as usize, ALLOC_PER_PHASE);
+    assert_eq!(constant("WORKGROUP_SIZE"), terafab::gpu::layout::WORKGROUP_SIZE);
+    for c in Channel::ALL {
+        assert_eq!(constant(&format!("CH_{}", c.name().to_uppercase())) as usize, c as usize);
     }
 }

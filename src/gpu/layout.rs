@@ -1,7 +1,10 @@
-//! The host/GPU data layout: the `Run` uniform mirrored in WGSL, and the shader source
-//! assembled from the registry-generated `Params` struct and `shaders/step.wgsl`.
+//! The host/GPU data layout: the `Run` uniform mirrored in WGSL, and the generated shader
+//! prelude (the registry's `Params` struct and the layout constants) that every shader in
+//! `shaders/` is compiled with, so host and kernel share one definition of each.
 
+use crate::model::Channel;
 use crate::model::params::wgsl_params_struct;
+use crate::model::policy::{ALLOC_PER_PHASE, N_CHANNELS};
 use bytemuck::{Pod, Zeroable};
 
 /// Mirrors `struct Run` in shaders/step.wgsl (eight 4-byte fields, 32 bytes).
@@ -18,13 +21,26 @@ pub struct RunUniform {
     pub penalty_months: f32,
 }
 
-/// The kernel's source as compiled: the generated `struct Params`, then step.wgsl.
-pub fn shader_source() -> String {
-    format!("{}\n{}", wgsl_params_struct(), include_str!("../../shaders/step.wgsl"))
+/// Invocations per workgroup (`WORKGROUP_SIZE` in the shader's prelude).
+pub const WORKGROUP_SIZE: u32 = 64;
+
+/// What the host prepends to every shader: `struct Params` and the layout constants.
+pub fn shader_prelude() -> String {
+    let mut s = wgsl_params_struct();
+    s.push_str("// Generated from src/gpu/layout.rs: do not edit.\n");
+    s.push_str(&format!("const WORKGROUP_SIZE: u32 = {WORKGROUP_SIZE}u;\n"));
+    s.push_str(&format!("const N_CHANNELS: u32 = {N_CHANNELS}u;\n"));
+    s.push_str(&format!("const ALLOC_PER_PHASE: u32 = {ALLOC_PER_PHASE}u;\n"));
+    for c in Channel::ALL {
+        s.push_str(&format!("const CH_{}: u32 = {}u;\n", c.name().to_uppercase(), c as usize));
+    }
+    s
 }
 
-/// Invocations per workgroup (`@workgroup_size(64)` in the shader).
-pub const WORKGROUP_SIZE: u32 = 64;
+/// The kernel's source as compiled: the prelude, then shaders/step.wgsl.
+pub fn shader_source() -> String {
+    format!("{}\n{}", shader_prelude(), include_str!("../../shaders/step.wgsl"))
+}
 /// Workgroups per grid dimension (the WebGPU / Vulkan minimum limit).
 pub const MAX_GROUPS_PER_DIM: u32 = 65_535;
 
