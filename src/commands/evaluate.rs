@@ -2,13 +2,14 @@
 //! sample of the seed) on every scenario, streaming in chunks, and write policies.csv
 //! and costs.csv atomically.
 
+use super::backend::make_evaluator;
 use crate::cli::{BadInput, EvaluateArgs, GlobalArgs, out_dir};
 use crate::config::Experiment;
-use crate::eval::backend::make_evaluator;
 use crate::eval::sample::QuasiRandom;
 use crate::eval::{CHUNK_CANDIDATES, Problem};
 use crate::model::policy::gene_names;
-use anyhow::{Context, Result};
+use crate::report::AtomicFile;
+use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;
 
@@ -63,63 +64,52 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         }
     })?;
     let out = out_dir(g, exp);
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut pol_file = tempfile::NamedTempFile::new_in(&out)?;
-    let mut cost_file = tempfile::NamedTempFile::new_in(&out)?;
-    {
-        let mut pol = csv::Writer::from_writer(std::io::BufWriter::new(pol_file.as_file_mut()));
-        let mut cost = csv::Writer::from_writer(std::io::BufWriter::new(cost_file.as_file_mut()));
-        let mut header = vec!["candidate".to_string()];
-        header.extend(gene_names(exp.run.phases));
-        pol.write_record(&header)?;
-        cost.write_record(["candidate", "cost"])?;
-        let sampler = QuasiRandom::new(dim, exp.seed);
-        let (mut batch, mut costs) = (Vec::new(), Vec::new());
-        let (start, mut eval_seconds, mut best) = (Instant::now(), 0.0, (f64::INFINITY, 0u64));
-        let mut done = 0u64;
-        while done < total {
-            let n = (total - done).min(CHUNK_CANDIDATES as u64) as usize;
-            batch.clear();
-            match &from_file {
-                Some(x) => batch.extend_from_slice(&x[done as usize * dim..(done as usize + n) * dim]),
-                None => sampler.fill(done, n, &mut batch),
-            }
-            costs.resize(n, f64::NAN);
-            let t = Instant::now();
-            ev.evaluate(&batch, &mut costs)?;
-            eval_seconds += t.elapsed().as_secs_f64();
-            for (i, (x, c)) in batch.chunks_exact(dim).zip(&costs).enumerate() {
-                let id = (done + i as u64).to_string();
-                let mut row = vec![id.clone()];
-                row.extend(x.iter().map(|v| format!("{v:.9}")));
-                pol.write_record(&row)?;
-                cost.write_record([id, format!("{c:.9}")])?;
-                if *c < best.0 {
-                    best = (*c, done + i as u64);
-                }
-            }
-            done += n as u64;
+    let mut pol = csv::Writer::from_writer(AtomicFile::create(&out.join("policies.csv"))?);
+    let mut cost = csv::Writer::from_writer(AtomicFile::create(&out.join("costs.csv"))?);
+    let mut header = vec!["candidate".to_string()];
+    header.extend(gene_names(exp.run.phases));
+    pol.write_record(&header)?;
+    cost.write_record(["candidate", "cost"])?;
+    let sampler = QuasiRandom::new(dim, exp.seed);
+    let (mut batch, mut costs) = (Vec::new(), Vec::new());
+    let (start, mut eval_seconds, mut best) = (Instant::now(), 0.0, (f64::INFINITY, 0u64));
+    let mut done = 0u64;
+    while done < total {
+        let n = (total - done).min(CHUNK_CANDIDATES as u64) as usize;
+        batch.clear();
+        match &from_file {
+            Some(x) => batch.extend_from_slice(&x[done as usize * dim..(done as usize + n) * dim]),
+            None => sampler.fill(done, n, &mut batch),
         }
-        pol.flush()?;
-        cost.flush()?;
-        if !quiet {
-            let traj = total as f64 * ev.problem().scenarios.len() as f64;
-            println!(
-                "evaluated {total} policies x {} scenarios on {} in {:.2} s ({:.3e} trajectory-steps/s in evaluation, {:.2} s in all)",
-                ev.problem().scenarios.len(),
-                ev.describe(),
-                eval_seconds,
-                traj * exp.run.horizon_months as f64 / eval_seconds.max(1e-9),
-                start.elapsed().as_secs_f64()
-            );
-            println!("best: candidate {} with cost {:.4} {}", best.1, best.0, exp.run.objective.cost_unit());
+        costs.resize(n, f64::NAN);
+        let t = Instant::now();
+        ev.evaluate(&batch, &mut costs)?;
+        eval_seconds += t.elapsed().as_secs_f64();
+        for (i, (x, c)) in batch.chunks_exact(dim).zip(&costs).enumerate() {
+            let id = (done + i as u64).to_string();
+            let mut row = vec![id.clone()];
+            row.extend(x.iter().map(|v| v.to_string())); // shortest form that reads back exactly
+            pol.write_record(&row)?;
+            cost.write_record([id, c.to_string()])?;
+            if *c < best.0 {
+                best = (*c, done + i as u64);
+            }
         }
+        done += n as u64;
     }
-    for (f, name) in [(pol_file, "policies.csv"), (cost_file, "costs.csv")] {
-        f.as_file().sync_all()?;
-        f.persist(out.join(name))
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot write {}", out.join(name).display()))?;
+    pol.into_inner().map_err(|e| e.into_error())?.commit()?;
+    cost.into_inner().map_err(|e| e.into_error())?.commit()?;
+    if !quiet {
+        let trajectories = total as f64 * ev.problem().scenarios.len() as f64;
+        println!(
+            "evaluated {total} policies x {} scenarios on {} in {:.2} s ({:.3e} trajectory-steps/s in evaluation, {:.2} s in all)",
+            ev.problem().scenarios.len(),
+            ev.describe(),
+            eval_seconds,
+            trajectories * exp.run.horizon_months as f64 / eval_seconds.max(1e-9),
+            start.elapsed().as_secs_f64()
+        );
+        println!("best: candidate {} with cost {:.4} {}", best.1, best.0, exp.run.objective.cost_unit());
     }
     if !quiet {
         println!("wrote {}/policies.csv and costs.csv", out.display());

@@ -1,3 +1,5 @@
-//! Subcommands that do more than a few calls: one file each.
+//! Subcommands that do more than a few calls, one file each, and the choice of backend
+//! they share.
 
+pub mod backend;
 pub mod evaluate;

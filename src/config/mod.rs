@@ -246,7 +246,7 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         "worst" => Aggregate::Worst,
         _ => Aggregate::Mean,
     };
-    let uncertainty = parse_uncertainty(&cx, &raw, &params)?;
+    let uncertainty = parse_uncertainty(&cx, &raw)?;
     let search = parse_search(&cx, &raw)?;
 
     Ok(Experiment {
@@ -349,7 +349,7 @@ fn parse_funding(cx: &Ctx, raw: &RawConfig, start: YearMonth, horizon: usize) ->
     Ok(per_month)
 }
 
-fn parse_uncertainty(cx: &Ctx, raw: &RawConfig, nominal: &Params<f64>) -> Result<Uncertainty, ConfigError> {
+fn parse_uncertainty(cx: &Ctx, raw: &RawConfig) -> Result<Uncertainty, ConfigError> {
     let mut entries = Vec::new();
     let Some(table) = raw.uncertainty.as_ref() else { return Ok(Uncertainty::default()) };
     for (path, spanned) in table {
@@ -417,7 +417,6 @@ fn parse_uncertainty(cx: &Ctx, raw: &RawConfig, nominal: &Params<f64>) -> Result
                 cx.err(spanned, format!("uncertainty.\"{path}\": values from {lo} to {hi}: {path} {}", b.describe()))
             );
         }
-        let _ = nominal;
         entries.push((index, dist));
     }
     Ok(Uncertainty { entries })

@@ -1,7 +1,6 @@
 //! The evaluator seam: what search and CLI code call to cost a batch of candidate
 //! policies, whichever backend (CPU threads or a GPU) does the work.
 
-pub mod backend;
 pub mod cpu;
 pub mod sample;
 pub mod tolerance;

@@ -28,7 +28,11 @@ pub struct GpuEvaluator {
     chunk: usize,
     /// Errors the device reported outside a call (validation, device lost).
     errors: Arc<Mutex<Vec<String>>>,
+    /// Decoded policies of the chunk being uploaded (reused across calls).
     staging: Vec<f32>,
+    /// NaN for every cost slot of a full chunk: uploaded before each dispatch so a slot the
+    /// kernel never writes reads back as NaN. Built once.
+    sentinel: Vec<f32>,
 }
 
 fn storage(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
@@ -126,19 +130,10 @@ impl GpuEvaluator {
             chunk,
             errors,
             staging: Vec::new(),
+            sentinel: vec![f32::NAN; chunk * s],
         };
         ev.check_errors()?;
         Ok(ev)
-    }
-
-    /// The adapter this evaluator runs on.
-    pub fn adapter(&self) -> &AdapterSummary {
-        &self.adapter
-    }
-
-    /// Candidates per dispatch.
-    pub fn chunk_candidates(&self) -> usize {
-        self.chunk
     }
 
     /// Dispatches at most `n` candidates at a time (at most the size the buffers were
@@ -161,8 +156,7 @@ impl GpuEvaluator {
         decode_flat_f32(policies, &mut self.staging);
         self.queue.write_buffer(&self.allocs_buf, 0, bytemuck::cast_slice(&self.staging));
         // NaN sentinel: a slot the kernel never writes reads back as NaN and fails below.
-        let nan = vec![f32::NAN; n * s];
-        self.queue.write_buffer(&self.costs_buf, 0, bytemuck::cast_slice(&nan));
+        self.queue.write_buffer(&self.costs_buf, 0, bytemuck::cast_slice(&self.sentinel[..n * s]));
         let (x, y) = grid(trajectories);
         let run = RunUniform {
             horizon: self.problem.run.horizon_months as u32,

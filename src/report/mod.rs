@@ -4,4 +4,4 @@ pub mod atomic;
 pub mod summary;
 pub mod trajectory;
 
-pub use atomic::write_atomic;
+pub use atomic::{AtomicFile, write_atomic};
