@@ -44,6 +44,16 @@ fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64) -> f64 {
     worst
 }
 
+/// Per-trajectory costs of `x` on the GPU and on the CPU f32 model, compared element-wise
+/// (outputs start as NaN, so a slot either side leaves unwritten fails). Returns the worst.
+fn compare_trajectories(g: &mut GpuEvaluator, cpu: &mut CpuEvaluator, x: &[f64], what: &str) -> f64 {
+    let n = x.len() / g.problem().dim() * g.problem().scenarios.len();
+    let (mut a, mut e) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    g.trajectory_costs(x, &mut a).unwrap();
+    cpu.trajectory_costs(x, &mut e).unwrap();
+    assert_close(what, &a, &e, tolerance::gpu_vs_cpu_f32(g.problem().run.objective))
+}
+
 #[test]
 fn kernel_matches_cpu_f32_on_10000_trajectories_per_objective() {
     for (k, objective) in
@@ -52,11 +62,8 @@ fn kernel_matches_cpu_f32_on_10000_trajectories_per_objective() {
         let p = problem(objective, 16, Aggregate::Mean, 100 + k as u64);
         let Some(mut g) = gpu(p.clone()) else { return };
         let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
-        let x = policies(&p, 625, 200 + k as u64);
-        let (mut a, mut e) = (vec![f64::NAN; 10_000], vec![f64::NAN; 10_000]);
-        g.trajectory_costs(&x, &mut a).unwrap();
-        cpu.trajectory_costs(&x, &mut e).unwrap();
-        let worst = assert_close(&format!("{objective:?}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective));
+        let x = policies(&p, 625, 200 + k as u64); // 625 x 16 scenarios = 10,000 trajectories
+        let worst = compare_trajectories(&mut g, &mut cpu, &x, &format!("{objective:?}"));
         println!("{objective:?}: worst |gpu - cpu f32| over 10,000 trajectories = {worst:.3e} on {}", g.describe());
     }
 }
@@ -85,19 +92,11 @@ fn odd_batches_and_multiple_chunks_are_all_written() {
     let Some(mut g) = gpu(p.clone()) else { return };
     let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
     for n in [1usize, 21, 22, 100] {
-        let x = policies(&p, n, n as u64);
-        let (mut a, mut e) = (vec![f64::NAN; n * 3], vec![f64::NAN; n * 3]);
-        g.trajectory_costs(&x, &mut a).unwrap();
-        cpu.trajectory_costs(&x, &mut e).unwrap();
-        assert_close(&format!("batch {n}"), &a, &e, tolerance::gpu_vs_cpu_f32(Objective::TimeToTarget));
+        compare_trajectories(&mut g, &mut cpu, &policies(&p, n, n as u64), &format!("batch {n}"));
     }
     // A batch larger than one chunk: 100 candidates in chunks of 7.
     g.limit_chunk(7);
-    let x = policies(&p, 100, 9);
-    let (mut a, mut e) = (vec![f64::NAN; 300], vec![f64::NAN; 300]);
-    g.trajectory_costs(&x, &mut a).unwrap();
-    cpu.trajectory_costs(&x, &mut e).unwrap();
-    assert_close("chunks of 7", &a, &e, tolerance::gpu_vs_cpu_f32(Objective::TimeToTarget));
+    compare_trajectories(&mut g, &mut cpu, &policies(&p, 100, 9), "chunks of 7");
 }
 
 #[test]
