@@ -26,9 +26,10 @@ pub struct Cli {
 /// Flags every subcommand accepts.
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Evaluator: the GPU, the CPU, or the GPU when one exists (default: the config's run.backend)
+    /// Evaluator: the GPU, the CPU, or the GPU when one exists (default: the config's
+    /// run.backend); `all` is for `bench` only (its default)
     #[arg(long, global = true, value_enum)]
-    pub backend: Option<BackendChoice>,
+    pub backend: Option<BackendFlag>,
     /// Use the GPU adapter whose name contains this text (see `terafab devices`)
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
@@ -41,6 +42,17 @@ pub struct GlobalArgs {
     /// Print only errors
     #[arg(long, short, global = true)]
     pub quiet: bool,
+}
+
+/// `--backend`: a config's choice, or `all` (every backend, for `bench`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendFlag {
+    /// The GPU when an adapter exists, else the CPU (saying so)
+    Auto,
+    Gpu,
+    Cpu,
+    /// Every backend this machine has (bench only)
+    All,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +71,11 @@ pub enum Command {
     Devices,
     /// Evaluate a batch of policy vectors on every scenario: writes policies.csv and costs.csv
     Evaluate(EvaluateArgs),
+    /// Search for the fastest policy (the main job): writes report.md, summary.json,
+    /// best_policy.toml, trajectory.csv, convergence.csv and plots
+    Optimize(OptimizeArgs),
+    /// Measure evaluator throughput (trajectory-steps/s) per backend and batch size
+    Bench(BenchArgs),
     /// Simulate one policy month by month: writes trajectory.csv and summary.json
     Simulate {
         /// Config file (default: the embedded configs/terafab.toml)
@@ -67,7 +84,9 @@ pub enum Command {
         /// Policy file, or a built-in policy: balanced, ground-only
         #[arg(long, value_name = "FILE")]
         policy: String,
-        /// Scenario: `nominal` (central values) or K, the K-th sampled scenario of the seed
+        /// Scenario: `nominal` (central values), K (the K-th sampled scenario of the seed), or
+        /// `all`: the config's sampled scenarios and their aggregate, the cost `optimize` minimises
+        /// (trajectory.csv is then the nominal scenario's)
         #[arg(long, default_value = "nominal")]
         scenario: String,
     },
@@ -84,6 +103,54 @@ pub struct EvaluateArgs {
     /// Evaluate N quasi-random policies, reproducible from the seed
     #[arg(long, value_name = "N")]
     pub sample: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OptimizeArgs {
+    /// Config file (default: the embedded configs/terafab.toml)
+    #[arg(value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Evaluations in all (default: the config's search.budget_evals, else sized to the device)
+    #[arg(long, value_name = "EVALS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub budget: Option<u64>,
+    /// Wall-clock limit in seconds; the run stops after the generation that crosses it
+    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    pub time: Option<f64>,
+    /// Continue the run in this folder (after a crash, a kill or a reboot)
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Progress and the result as JSON lines on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Config file (default: the embedded configs/terafab.toml)
+    #[arg(value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// One JSON object per line instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Smallest batch, as log2 of the number of trajectories (candidates x scenarios)
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(4..=30))]
+    pub min_log2: u32,
+    /// Largest batch, as log2 of the number of trajectories
+    #[arg(long, default_value_t = 22, value_parser = clap::value_parser!(u32).range(4..=30))]
+    pub max_log2: u32,
+    /// Step between batch sizes, in powers of two
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub step_log2: u32,
+    /// Keep repeating a batch until this many seconds have passed (at least once)
+    #[arg(long, default_value_t = 1.0)]
+    pub min_seconds: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +183,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let exp = load_experiment(args.config.as_deref(), g)?;
             crate::commands::evaluate::run(&exp, args, g)
         }
+        Command::Optimize(args) => crate::commands::optimize::run(args, g),
+        Command::Bench(args) => {
+            let which = g.backend.unwrap_or(BackendFlag::All);
+            let no_backend = GlobalArgs { backend: None, adapter: g.adapter.clone(), out: g.out.clone(), ..*g };
+            let exp = load_experiment(args.config.as_deref(), &no_backend)?;
+            crate::commands::bench::run(&exp, args, which, g)
+        }
         Command::Simulate { config, policy, scenario } => {
             let exp = load_experiment(config.as_deref(), g)?;
             simulate_cmd(&exp, policy, scenario, g)
@@ -130,9 +204,24 @@ pub fn load_experiment(path: Option<&Path>, g: &GlobalArgs) -> Result<Experiment
         exp.seed = seed;
     }
     if let Some(b) = g.backend {
-        exp.backend = b;
+        exp.backend = backend_choice(b)?;
     }
     Ok(exp)
+}
+
+/// `--backend` as a config's choice (`all` is for `bench` only).
+pub fn backend_choice(flag: BackendFlag) -> Result<BackendChoice> {
+    Ok(match flag {
+        BackendFlag::Auto => BackendChoice::Auto,
+        BackendFlag::Gpu => BackendChoice::Gpu,
+        BackendFlag::Cpu => BackendChoice::Cpu,
+        BackendFlag::All => {
+            return Err(BadInput(
+                "--backend all: only `terafab bench` runs every backend; use auto, gpu or cpu".into(),
+            )
+            .into());
+        }
+    })
 }
 
 fn check(paths: &[PathBuf], quiet: bool) -> Result<()> {
@@ -225,7 +314,8 @@ pub fn utc_stamp() -> String {
 
 fn simulate_cmd(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) -> Result<()> {
     let phases = load_policy(policy, exp)?;
-    let params = pick_scenario(exp, scenario)?;
+    let all = scenario == "all";
+    let params = if all { exp.params } else { pick_scenario(exp, scenario)? };
     let t = simulate(&exp.run, &params, &phases);
     let out = out_dir(g, exp);
     let csv = report::trajectory::to_csv(&exp.run, params.ground_pue, &t)?;
@@ -235,10 +325,23 @@ fn simulate_cmd(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) 
         "config": exp.source, "config_sha256": exp.sha256, "policy": policy, "scenario": scenario,
         "seed": exp.seed, "terafab_version": env!("CARGO_PKG_VERSION"),
     });
-    summary.as_object_mut().context("summary is an object")?.extend(extra.as_object().cloned().unwrap_or_default());
+    let fields = summary.as_object_mut().context("summary is an object")?;
+    fields.extend(extra.as_object().cloned().unwrap_or_default());
+    let mut aggregate = None;
+    if all {
+        let problem = crate::eval::Problem::from_experiment(exp);
+        let (cost, per) = crate::eval::policy_cost(&problem, &phases);
+        fields.insert("aggregate".into(), problem.aggregate.to_string().into());
+        fields.insert("aggregate_cost".into(), cost.into());
+        fields.insert("scenario_costs".into(), per.clone().into());
+        aggregate = Some((problem.aggregate, per.len(), cost));
+    }
     report::write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
     if !g.quiet {
         println!("{}", report::summary::headline(&exp.run, &t));
+        if let Some((how, n, cost)) = aggregate {
+            println!("cost over {n} scenarios ({how}): {cost} {}", exp.run.objective.cost_unit());
+        }
         println!("wrote {}/trajectory.csv and summary.json", out.display());
     }
     Ok(())

@@ -13,3 +13,4 @@ pub mod eval;
 pub mod gpu;
 pub mod model;
 pub mod report;
+pub mod search;

@@ -121,3 +121,34 @@ fn bad_policies_are_rejected_before_dispatch() {
     x[p.dim() + 4] = 11.0;
     assert!(g.evaluate(&x, &mut [0.0; 3]).is_err());
 }
+
+#[test]
+fn a_lost_device_is_an_error_and_auto_falls_back_to_the_cpu() {
+    let p = problem(Objective::TimeToTarget, 3, Aggregate::Mean, 9);
+    let Some(g) = gpu(p.clone()) else { return };
+    let x = policies(&p, 40, 10);
+    let mut expected = vec![f64::NAN; 40];
+    CpuEvaluator::new(p.clone(), Precision::F64).evaluate(&x, &mut expected).unwrap();
+
+    g.lose_device_for_tests();
+    let mut lost = GpuEvaluator::new(p.clone(), None).unwrap();
+    lost.lose_device_for_tests();
+    let err = lost.evaluate(&x, &mut vec![0.0; 40]).expect_err("a destroyed device must fail");
+    println!("lost device error: {err:#}");
+
+    let notes = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = notes.clone();
+    let cpu_problem = p.clone();
+    let mut auto = terafab::eval::fallback::Fallback::new(
+        Box::new(g),
+        Box::new(move || Box::new(CpuEvaluator::new(cpu_problem, Precision::F64))),
+        Box::new(move |m| sink.lock().unwrap().push(m.to_string())),
+    );
+    let mut out = vec![f64::NAN; 40];
+    auto.evaluate(&x, &mut out).unwrap();
+    assert!(auto.failed_over());
+    assert_eq!(out, expected, "after the fallback the CPU computes every cost");
+    let notes = notes.lock().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("failed mid-run") && notes[0].contains("cpu"), "{}", notes[0]);
+}

@@ -1,36 +1,48 @@
 //! Choosing an evaluator: `--backend gpu|cpu|auto` (auto: the GPU when an adapter exists,
-//! else the CPU, saying so in one line). It lives with the commands because it is the one
-//! place that knows both backends; search and evaluation code see only `dyn Evaluator`.
+//! else the CPU, saying so in one line; and the CPU again if the GPU fails mid-run). It
+//! lives with the commands because it is the one place that knows both backends; search
+//! and evaluation code see only `dyn Evaluator`.
 
 use crate::cli::BadInput;
 use crate::config::BackendChoice;
 use crate::eval::cpu::{CpuEvaluator, Precision};
+use crate::eval::fallback::Fallback;
 use crate::eval::{Evaluator, Problem};
 use crate::gpu::GpuEvaluator;
 use anyhow::Result;
 
-/// Builds the evaluator the user asked for. `note` receives the one-line explanation when
-/// `auto` falls back to the CPU.
+/// Builds the evaluator the user asked for. Notes (a fallback to the CPU) go to stderr
+/// unless `quiet`.
 pub fn make_evaluator(
     problem: Problem,
     choice: BackendChoice,
     adapter: Option<&str>,
-    note: &mut dyn FnMut(String),
+    quiet: bool,
 ) -> Result<Box<dyn Evaluator>> {
+    let note = move |m: &str| {
+        if !quiet {
+            eprintln!("{m}");
+        }
+    };
     match choice {
         BackendChoice::Cpu if adapter.is_some() => {
             Err(BadInput("--adapter chooses a GPU adapter; it cannot be used with --backend cpu".into()).into())
         }
-        BackendChoice::Cpu => Ok(Box::new(CpuEvaluator::new(problem, Precision::F64))),
+        BackendChoice::Cpu => Ok(cpu(problem)),
         BackendChoice::Gpu => Ok(Box::new(GpuEvaluator::new(problem, adapter)?)),
         BackendChoice::Auto => match GpuEvaluator::new(problem.clone(), adapter) {
-            Ok(g) => Ok(Box::new(g)),
+            Ok(g) => Ok(Box::new(Fallback::new(Box::new(g), Box::new(move || cpu(problem)), Box::new(note)))),
             Err(e) => {
-                note(format!("backend auto: no usable GPU ({}); using the CPU", first_line(&format!("{e:#}"))));
-                Ok(Box::new(CpuEvaluator::new(problem, Precision::F64)))
+                note(&format!("backend auto: no usable GPU ({}); using the CPU", first_line(&format!("{e:#}"))));
+                Ok(cpu(problem))
             }
         },
     }
+}
+
+/// The CPU backend at full precision.
+fn cpu(problem: Problem) -> Box<dyn Evaluator> {
+    Box::new(CpuEvaluator::new(problem, Precision::F64))
 }
 
 fn first_line(s: &str) -> &str {

@@ -58,11 +58,7 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         return Err(BadInput("--sample 0: give at least one policy".into()).into());
     }
     let quiet = g.quiet;
-    let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), &mut |m| {
-        if !quiet {
-            eprintln!("{m}")
-        }
-    })?;
+    let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), quiet)?;
     let out = out_dir(g, exp);
     let mut pol = csv::Writer::from_writer(AtomicFile::create(&out.join("policies.csv"))?);
     let mut cost = csv::Writer::from_writer(AtomicFile::create(&out.join("costs.csv"))?);

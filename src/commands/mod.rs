@@ -2,4 +2,6 @@
 //! they share.
 
 pub mod backend;
+pub mod bench;
 pub mod evaluate;
+pub mod optimize;

@@ -22,7 +22,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../configs/terafab.toml");
 pub const DEFAULT_CONFIG_SOURCE: &str = "<embedded default configs/terafab.toml>";
 
 /// Which evaluator runs the trajectories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendChoice {
     /// The GPU when an adapter exists, else the CPU (saying so).
@@ -32,7 +32,7 @@ pub enum BackendChoice {
 }
 
 /// The population solver of the search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SolverChoice {
     Cmaes,
@@ -49,11 +49,13 @@ pub struct SearchSettings {
     pub solver: SolverChoice,
     /// Population per generation; `None`: the solver's default for the dimension.
     pub population: Option<usize>,
-    /// Total evaluations (candidates, each over all scenarios).
-    pub budget_evals: u64,
+    /// Total evaluations (candidates, each over all scenarios); `None`: chosen by device.
+    pub budget_evals: Option<u64>,
     pub time_seconds: Option<f64>,
     pub checkpoint_every: usize,
     pub polish_evals: u64,
+    /// Also run a random search of the same budget, for the report's comparison.
+    pub compare_random: bool,
 }
 
 /// `[scenarios]`, validated.
@@ -429,10 +431,11 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
             seeds_from_screening: 8,
             solver: SolverChoice::Cmaes,
             population: None,
-            budget_evals: 200_000,
+            budget_evals: None,
             time_seconds: None,
             checkpoint_every: 10,
             polish_evals: 2_000,
+            compare_random: true,
         });
     };
     let solver = match cx.choice(&s.solver, "search.solver", "cmaes", &["cmaes", "pso"])?.as_str() {
@@ -454,7 +457,12 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
             .map(|_| cx.int(&s.population, "search.population", 0, 4, 1 << 20))
             .transpose()?
             .map(|v| v as usize),
-        budget_evals: cx.int(&s.budget_evals, "search.budget_evals", 200_000, 1, 1 << 40)? as u64,
+        budget_evals: s
+            .budget_evals
+            .as_ref()
+            .map(|_| cx.int(&s.budget_evals, "search.budget_evals", 0, 1, 1 << 40))
+            .transpose()?
+            .map(|v| v as u64),
         time_seconds: s
             .time_seconds
             .as_ref()
@@ -462,5 +470,6 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
             .transpose()?,
         checkpoint_every: cx.int(&s.checkpoint_every, "search.checkpoint_every", 10, 1, 1 << 20)? as usize,
         polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
+        compare_random: s.compare_random.unwrap_or(true),
     })
 }

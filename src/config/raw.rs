@@ -113,4 +113,5 @@ pub struct RawSearch {
     pub time_seconds: Option<Spanned<f64>>,
     pub checkpoint_every: Option<Spanned<i64>>,
     pub polish_evals: Option<Spanned<i64>>,
+    pub compare_random: Option<bool>,
 }

@@ -38,13 +38,34 @@ impl CpuEvaluator {
     }
 }
 
+/// The CPU's model name from /proc/cpuinfo (Linux), or the architecture elsewhere.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
 impl Evaluator for CpuEvaluator {
     fn describe(&self) -> String {
-        let p = match self.precision {
-            Precision::F64 => "f64",
-            Precision::F32 => "f32",
-        };
-        format!("cpu ({} threads, {p})", rayon::current_num_threads())
+        format!("cpu ({} threads, {})", rayon::current_num_threads(), &self.backend_name()[4..])
+    }
+    fn backend_name(&self) -> &'static str {
+        match self.precision {
+            Precision::F64 => "cpu-f64",
+            Precision::F32 => "cpu-f32",
+        }
+    }
+    fn device_name(&self) -> String {
+        format!("{} ({} threads)", cpu_model(), rayon::current_num_threads())
+    }
+    fn device_class(&self) -> super::DeviceClass {
+        super::DeviceClass::Cpu
     }
     fn problem(&self) -> &Problem {
         &self.problem

@@ -2,11 +2,12 @@
 //! policies, whichever backend (CPU threads or a GPU) does the work.
 
 pub mod cpu;
+pub mod fallback;
 pub mod sample;
 pub mod tolerance;
 
-use crate::model::policy::{GENES_PER_PHASE, validate_vector};
-use crate::model::{Aggregate, Params, RunSpec};
+use crate::model::policy::{GENES_PER_PHASE, PhaseAlloc, validate_vector};
+use crate::model::{Aggregate, Params, RunSpec, trajectory_cost};
 use anyhow::Result;
 
 /// What is being evaluated: the run, the scenarios every candidate sees, the aggregate.
@@ -41,14 +42,37 @@ impl Problem {
     }
 }
 
+/// A decoded policy's cost on every scenario, in f64 (the reference), and their aggregate.
+pub fn policy_cost(problem: &Problem, phases: &[PhaseAlloc<f64>]) -> (f64, Vec<f64>) {
+    let per: Vec<f64> = problem.scenarios.iter().map(|p| trajectory_cost(&problem.run, p, phases)).collect();
+    (problem.aggregate.apply(&mut per.clone()), per)
+}
+
 /// Candidates per chunk of [`Evaluator::evaluate`]: bounds host memory to
 /// `CHUNK_CANDIDATES x scenarios` trajectory costs whatever the batch size.
 pub const CHUNK_CANDIDATES: usize = 1 << 16;
+
+/// What kind of device does the work: sizes defaults (screening, budgets) to its speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceClass {
+    /// Host threads.
+    Cpu,
+    /// A GPU API on a software rasteriser (lavapipe, llvmpipe): CPU speed.
+    SoftwareGpu,
+    /// A real GPU.
+    HardwareGpu,
+}
 
 /// A backend that evaluates trajectories.
 pub trait Evaluator: Send {
     /// e.g. `cpu (2 threads, f64)` or `gpu: llvmpipe (Vulkan)`.
     fn describe(&self) -> String;
+    /// Short backend name for reports and JSON: `cpu-f64`, `cpu-f32`, `gpu`.
+    fn backend_name(&self) -> &'static str;
+    /// The device: the GPU adapter's name, or the CPU model and threads.
+    fn device_name(&self) -> String;
+    fn device_class(&self) -> DeviceClass;
     fn problem(&self) -> &Problem;
     /// The cost of every (candidate, scenario) trajectory, candidate-major:
     /// `out[c * scenarios + s]`. `policies` is validated by the caller.

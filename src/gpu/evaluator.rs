@@ -4,7 +4,7 @@
 
 use super::adapter::{AdapterSummary, choose_adapter};
 use super::layout::{RunUniform, WORKGROUP_SIZE, grid, shader_source};
-use crate::eval::{Evaluator, Problem};
+use crate::eval::{DeviceClass, Evaluator, Problem};
 use crate::model::policy::{ALLOC_PER_PHASE, decode_flat_f32};
 use anyhow::{Context, Result, bail};
 use std::sync::{Arc, Mutex};
@@ -61,7 +61,8 @@ impl GpuEvaluator {
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| sink.lock().unwrap().push(e.to_string())));
         let sink = errors.clone();
         device.set_device_lost_callback(move |reason, msg| {
-            sink.lock().unwrap().push(format!("the GPU device was lost ({reason:?}): {msg}"));
+            let detail = if msg.is_empty() { String::new() } else { format!(": {msg}") };
+            sink.lock().unwrap().push(format!("the GPU device was lost ({reason:?}){detail}"));
         });
 
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -142,6 +143,13 @@ impl GpuEvaluator {
         self.chunk = self.chunk.min(n.max(1));
     }
 
+    /// Destroys the device, as a driver reset or an unplugged GPU would: tests use it to
+    /// prove a lost device is an error (and, under `auto`, a fallback), never a hang.
+    #[doc(hidden)]
+    pub fn lose_device_for_tests(&self) {
+        self.device.destroy();
+    }
+
     fn check_errors(&self) -> Result<()> {
         let errors = std::mem::take(&mut *self.errors.lock().unwrap());
         if errors.is_empty() { Ok(()) } else { bail!("GPU error on {}: {}", self.adapter, errors.join("; ")) }
@@ -215,6 +223,15 @@ impl GpuEvaluator {
 impl Evaluator for GpuEvaluator {
     fn describe(&self) -> String {
         format!("gpu: {}", self.adapter)
+    }
+    fn backend_name(&self) -> &'static str {
+        "gpu"
+    }
+    fn device_name(&self) -> String {
+        format!("{} ({})", self.adapter.name, self.adapter.backend)
+    }
+    fn device_class(&self) -> DeviceClass {
+        if self.adapter.device_type == "Cpu" { DeviceClass::SoftwareGpu } else { DeviceClass::HardwareGpu }
     }
     fn problem(&self) -> &Problem {
         &self.problem

@@ -279,11 +279,12 @@ pub fn to_policy_toml(phases: &[PhaseAlloc<f64>], phase_labels: &[String], heade
     for (i, a) in phases.iter().enumerate() {
         let label = phase_labels.get(i).map(String::as_str).unwrap_or("");
         s.push_str(&format!("\n[[phase]] # {} {label}\n", i + 1));
+        // Shortest exact form (`{:?}`): the file reads back to the very same numbers.
         for (c, share) in Channel::ALL.iter().zip(a.shares) {
-            s.push_str(&format!("{:<24}= {:.6}\n", c.name(), share));
+            s.push_str(&format!("{:<24}= {:?}\n", c.name(), share));
         }
-        s.push_str(&format!("{DESIGN_KEY:<24}= {:.6}\n", a.design_fraction));
-        s.push_str(&format!("{SPEND_KEY:<24}= {:.6}\n", a.spend_fraction));
+        s.push_str(&format!("{DESIGN_KEY:<24}= {:?}\n", a.design_fraction));
+        s.push_str(&format!("{SPEND_KEY:<24}= {:?}\n", a.spend_fraction));
     }
     s
 }

@@ -1,7 +1,13 @@
 //! What a run leaves behind: atomic files, trajectory CSV, summaries.
 
 pub mod atomic;
+pub mod figures;
+pub mod markdown;
+pub mod optimize;
+pub mod plots;
+pub mod resources;
 pub mod summary;
 pub mod trajectory;
 
 pub use atomic::{AtomicFile, write_atomic};
+pub use resources::peak_rss_bytes;

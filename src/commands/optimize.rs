@@ -1,0 +1,174 @@
+//! `terafab optimize`: the main job. Sizes the search plan to the device, runs or resumes
+//! the pipeline with its checkpoints in the run folder, and leaves the results there.
+
+use super::backend::make_evaluator;
+use crate::cli::{BadInput, GlobalArgs, OptimizeArgs, load_experiment, out_dir};
+use crate::config::{self, BackendChoice, Experiment, SearchSettings};
+use crate::eval::{DeviceClass, Problem};
+use crate::report::optimize::{Outcome, write_outputs};
+use crate::report::write_atomic;
+use crate::search::pipeline::{self, Plan, checkpoint_dir};
+use crate::search::progress;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// How a run was started, kept in its folder as `run.json` so `--resume` continues it
+/// exactly (the config's text is kept too: editing the file later changes nothing).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub config_source: String,
+    pub config_name: String,
+    pub config_text: String,
+    pub config_sha256: String,
+    pub seed: u64,
+    pub backend: BackendChoice,
+    pub adapter: Option<String>,
+    pub plan: Plan,
+    pub time_seconds: Option<f64>,
+    pub terafab_version: String,
+}
+
+/// The search plan for this device: the config's `[search]` values, and where it leaves
+/// one out, defaults sized to the device's speed (a real GPU screens a million).
+pub fn resolve_plan(s: &SearchSettings, seed: u64, budget: Option<u64>, class: DeviceClass) -> Result<Plan> {
+    let gpu = class == DeviceClass::HardwareGpu;
+    let budget_evals = budget.or(s.budget_evals).unwrap_or(if gpu { 1 << 22 } else { 200_000 });
+    let screening = s.screening_samples.map_or(if gpu { 1 << 20 } else { budget_evals / 4 }, |v| v as u64);
+    let population = s.population.unwrap_or(if gpu { 4096 } else { 256 });
+    if screening > budget_evals {
+        return Err(BadInput(format!(
+            "search.screening_samples = {screening} is more than the evaluation budget {budget_evals}; \
+             raise --budget (search.budget_evals) or lower screening_samples"
+        ))
+        .into());
+    }
+    Ok(Plan {
+        seed,
+        budget_evals,
+        screening: screening.max(1),
+        seeds_from_screening: s.seeds_from_screening,
+        solver: s.solver,
+        population,
+        sigma0: 2.0,
+        polish_evals: s.polish_evals,
+        checkpoint_every: s.checkpoint_every as u64,
+        sweep_chunk: if gpu { 1 << 16 } else { 1 << 12 },
+        compare_random: s.compare_random,
+    })
+}
+
+pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
+    let (exp, out, manifest) = match &args.resume {
+        Some(dir) => resume(dir, args, g)?,
+        None => {
+            let mut exp = load_experiment(args.config.as_deref(), g)?;
+            if let Some(t) = args.time {
+                exp.search.time_seconds = Some(t);
+            }
+            let out = out_dir(g, &exp);
+            if out.join("run.json").exists() {
+                return Err(BadInput(format!(
+                    "--out {}: already holds a terafab run; continue it with --resume {0}, or choose another folder",
+                    out.display()
+                ))
+                .into());
+            }
+            (exp, out, None)
+        }
+    };
+    let problem = Problem::from_experiment(&exp);
+    let adapter = g.adapter.clone().or_else(|| manifest.as_ref().and_then(|m| m.adapter.clone()));
+    let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), g.quiet)?;
+    let manifest = match manifest {
+        Some(m) => m,
+        None => {
+            let plan = resolve_plan(&exp.search, exp.seed, args.budget, ev.device_class())?;
+            let m = Manifest {
+                config_source: exp.source.clone(),
+                config_name: exp.name.clone(),
+                config_text: exp.text.clone(),
+                config_sha256: exp.sha256.clone(),
+                seed: exp.seed,
+                backend: exp.backend,
+                adapter,
+                plan,
+                time_seconds: exp.search.time_seconds,
+                terafab_version: env!("CARGO_PKG_VERSION").into(),
+            };
+            write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
+            m
+        }
+    };
+    let unit = exp.run.objective.cost_unit();
+    let reporter = progress::for_output(args.json, g.quiet, unit);
+    if !g.quiet && !args.json {
+        eprintln!(
+            "optimizing {} on {}: {} evaluations ({} screened, {} population {}, {} polish){}; run folder {}",
+            exp.name,
+            ev.describe(),
+            manifest.plan.budget_evals,
+            manifest.plan.screening,
+            pipeline::solver_name(manifest.plan.solver),
+            manifest.plan.population,
+            manifest.plan.polish_evals,
+            manifest.time_seconds.map_or(String::new(), |t| format!(", at most {t} s")),
+            out.display()
+        );
+    }
+    let ckpt = checkpoint_dir(&out);
+    let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
+    let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref(), &manifest)?;
+    write_outputs(&out, &exp, &outcome)?;
+    if args.json {
+        println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));
+    } else if !g.quiet {
+        println!("{}", outcome.headline());
+        println!("wrote {}/report.md, summary.json, best_policy.toml, plots", out.display());
+    }
+    Ok(())
+}
+
+/// Reads a run folder's manifest and rebuilds its experiment from the saved config text.
+fn resume(
+    dir: &Path,
+    args: &OptimizeArgs,
+    g: &GlobalArgs,
+) -> Result<(Experiment, std::path::PathBuf, Option<Manifest>)> {
+    let fixed = [
+        (args.config.is_some(), "CONFIG"),
+        (args.budget.is_some(), "--budget"),
+        (args.time.is_some(), "--time"),
+        (g.seed.is_some(), "--seed"),
+        (g.out.is_some(), "--out"),
+    ];
+    if let Some((_, flag)) = fixed.iter().find(|(given, _)| *given) {
+        return Err(BadInput(format!(
+            "--resume {}: {flag} cannot be given; a resumed run keeps the settings it was started with (see its run.json)",
+            dir.display()
+        ))
+        .into());
+    }
+    let path = dir.join("run.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        BadInput(format!(
+            "--resume {}: cannot read {} ({e}); is it a folder `terafab optimize` wrote?",
+            dir.display(),
+            path.display()
+        ))
+    })?;
+    let m: Manifest =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a terafab run manifest", path.display()))?;
+    let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
+        .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;
+    exp.seed = m.seed;
+    exp.search.time_seconds = m.time_seconds;
+    exp.backend = m.backend;
+    if let Some(flag) = g.backend {
+        exp.backend = crate::cli::backend_choice(flag)?;
+        if exp.backend != m.backend && !g.quiet {
+            eprintln!("note: resuming on {:?}, started on {:?}: results can differ slightly", exp.backend, m.backend);
+        }
+    }
+    Ok((exp, dir.to_path_buf(), Some(m)))
+}

@@ -1,0 +1,245 @@
+//! What `terafab optimize` leaves in its run folder: the best policy re-costed with the
+//! f64 reference, compared with the hand-written policies and a random search of the
+//! same budget; summary.json, best_policy.toml, trajectory.csv, convergence.csv, the
+//! figures and report.md.
+
+use super::figures;
+use super::markdown;
+use super::summary::TrajectorySummary;
+use super::{AtomicFile, peak_rss_bytes, trajectory, write_atomic};
+use crate::commands::optimize::Manifest;
+use crate::config::Experiment;
+use crate::eval::{Evaluator, Problem, policy_cost};
+use crate::model::policy::{PhaseAlloc, decode, parse_policy_toml, to_policy_toml};
+use crate::model::{Trajectory, simulate};
+use crate::search::pipeline::{RunState, StageSummary};
+use crate::search::tracked::ConvergencePoint;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::Path;
+
+/// A policy's result, for the comparison table.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyResult {
+    pub name: String,
+    /// Aggregate cost over the scenarios (f64 reference).
+    pub cost: f64,
+    /// Scenarios in which the target is reached, of `scenarios`.
+    pub reached_in: usize,
+    pub scenarios: usize,
+    /// Earliest, median and latest months to the target over the scenarios that reach it.
+    pub months_to_target: Option<[f64; 3]>,
+    /// On the nominal scenario.
+    pub nominal_months_to_target: Option<f64>,
+    pub nominal_peak_gw_per_year: f64,
+    #[serde(skip)]
+    pub phases: Vec<PhaseAlloc<f64>>,
+    #[serde(skip)]
+    pub nominal: Trajectory,
+}
+
+impl PolicyResult {
+    pub fn new(name: &str, exp: &Experiment, problem: &Problem, phases: Vec<PhaseAlloc<f64>>) -> Self {
+        let (cost, _) = policy_cost(problem, &phases);
+        let mut times: Vec<f64> = problem
+            .scenarios
+            .iter()
+            .map(|p| simulate(&problem.run, p, &phases).final_state)
+            .filter(|s| s.reached > 0.5)
+            .map(|s| s.time_to_target_months)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let nominal = simulate(&problem.run, &exp.params, &phases);
+        let fs = &nominal.final_state;
+        PolicyResult {
+            name: name.into(),
+            cost,
+            reached_in: times.len(),
+            scenarios: problem.scenarios.len(),
+            months_to_target: (!times.is_empty()).then(|| [times[0], times[times.len() / 2], times[times.len() - 1]]),
+            nominal_months_to_target: (fs.reached > 0.5).then_some(fs.time_to_target_months),
+            nominal_peak_gw_per_year: fs.best_deployed_last_12m_gw,
+            phases,
+            nominal,
+        }
+    }
+}
+
+/// A built-in policy for a run with `phases` phases: as written, or, when written for
+/// another number of phases, each phase taking the written phase that covers its middle.
+fn hand_policy(text: &str, phases: usize) -> Result<Vec<PhaseAlloc<f64>>> {
+    let written: usize = text.lines().filter(|l| l.trim_start().starts_with("[[phase]]")).count();
+    let own = parse_policy_toml(text, written.max(1)).context("a built-in policy does not parse")?;
+    Ok((0..phases).map(|j| own[((2 * j + 1) * own.len() / (2 * phases)).min(own.len() - 1)]).collect())
+}
+
+/// Everything summary.json says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub config: String,
+    pub config_sha256: String,
+    pub objective: &'static str,
+    pub cost_unit: &'static str,
+    pub aggregate: String,
+    pub scenarios: usize,
+    pub target_gw_per_year: f64,
+    /// The best policy's aggregate cost, re-evaluated with the f64 CPU reference.
+    pub best_cost: f64,
+    /// The same, as the search's backend computed it.
+    pub best_cost_on_backend: f64,
+    /// On the nominal scenario: null when the target is not reached within the horizon.
+    pub time_to_target_months: Option<f64>,
+    pub target_date: Option<String>,
+    pub target_reached_in_scenarios: usize,
+    pub evaluations: u64,
+    pub budget_evals: u64,
+    pub wall_seconds: f64,
+    pub eval_seconds: f64,
+    /// Share of the search's wall time spent outside evaluation.
+    pub search_overhead_fraction: f64,
+    pub stopped_by_time_budget: bool,
+    pub backend: String,
+    pub adapter: String,
+    pub seed: u64,
+    pub terafab_version: String,
+    pub peak_rss_mib: Option<f64>,
+    pub stages: Vec<StageSummary>,
+    pub random_search: Option<RandomSearchSummary>,
+    pub comparison: Vec<PolicyResult>,
+    pub plan: crate::search::pipeline::Plan,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RandomSearchSummary {
+    pub evaluations: u64,
+    pub eval_seconds: f64,
+    pub best_cost: f64,
+}
+
+/// A finished run, ready to write.
+#[derive(Debug)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub best: PolicyResult,
+    pub others: Vec<PolicyResult>,
+    pub history: Vec<ConvergencePoint>,
+    pub policy_toml: String,
+    pub run: crate::model::RunSpec,
+    pub ground_cap_gw: f64,
+}
+
+impl Outcome {
+    pub fn new(exp: &Experiment, problem: &Problem, st: &RunState, ev: &dyn Evaluator, m: &Manifest) -> Result<Self> {
+        let (search_cost, x) = st.best.clone().context("the search evaluated no candidate")?;
+        let labels = exp.run.phase_labels();
+        let header = format!(
+            "Best policy found by terafab optimize {} ({}, seed {}, {} evaluations on {}).\n\
+             {} over {} scenarios: {} {}. Re-run: terafab simulate --policy best_policy.toml --scenario all",
+            env!("CARGO_PKG_VERSION"),
+            exp.source,
+            exp.seed,
+            st.evals,
+            ev.describe(),
+            problem.aggregate,
+            problem.scenarios.len(),
+            search_cost,
+            exp.run.objective.cost_unit()
+        );
+        let policy_toml = to_policy_toml(&decode(&x), &labels, &header);
+        // The written file is what users re-run, so cost exactly what it reads back as.
+        let phases = parse_policy_toml(&policy_toml, exp.run.phases).context("re-reading best_policy.toml")?;
+        let best = PolicyResult::new("optimized", exp, problem, phases);
+        let mut others = Vec::new();
+        if let Some((_, x)) = &st.baseline.best {
+            let name = format!("random search ({} evaluations)", st.baseline.evals);
+            others.push(PolicyResult::new(&name, exp, problem, decode(x)));
+        }
+        for (name, text) in crate::cli::BUILTIN_POLICIES {
+            let phases = hand_policy(text, exp.run.phases)?;
+            others.push(PolicyResult::new(&format!("hand-written: {name}"), exp, problem, phases));
+        }
+        let fs = &best.nominal.final_state;
+        let ttt = best.nominal_months_to_target;
+        let summary = Summary {
+            config: exp.source.clone(),
+            config_sha256: exp.sha256.clone(),
+            objective: exp.run.objective.name(),
+            cost_unit: exp.run.objective.cost_unit(),
+            aggregate: problem.aggregate.to_string(),
+            scenarios: problem.scenarios.len(),
+            target_gw_per_year: exp.run.target_gw_per_year,
+            best_cost: best.cost,
+            best_cost_on_backend: search_cost,
+            time_to_target_months: ttt,
+            target_date: ttt.map(|t| exp.run.start.plus(t.floor() as i64).to_string()),
+            target_reached_in_scenarios: best.reached_in,
+            evaluations: st.evals,
+            budget_evals: m.plan.budget_evals,
+            wall_seconds: st.wall_seconds,
+            eval_seconds: st.eval_seconds + st.baseline.eval_seconds,
+            search_overhead_fraction: if st.wall_seconds > 0.0 {
+                (1.0 - (st.eval_seconds + st.baseline.eval_seconds) / st.wall_seconds).max(0.0)
+            } else {
+                0.0
+            },
+            stopped_by_time_budget: st.out_of_time,
+            backend: ev.backend_name().into(),
+            adapter: ev.device_name(),
+            seed: exp.seed,
+            terafab_version: env!("CARGO_PKG_VERSION").into(),
+            peak_rss_mib: peak_rss_bytes().map(|b| b as f64 / (1u64 << 20) as f64),
+            stages: st.stages.clone(),
+            random_search: st.baseline.best.as_ref().map(|(c, _)| RandomSearchSummary {
+                evaluations: st.baseline.evals,
+                eval_seconds: st.baseline.eval_seconds,
+                best_cost: *c,
+            }),
+            comparison: std::iter::once(best.clone()).chain(others.iter().cloned()).collect(),
+            plan: m.plan.clone(),
+        };
+        let _ = fs;
+        Ok(Outcome {
+            summary,
+            best,
+            others,
+            history: st.history.clone(),
+            policy_toml,
+            run: exp.run.clone(),
+            ground_cap_gw: exp.params.ground_power_cap_gw,
+        })
+    }
+
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        match (s.time_to_target_months, &s.target_date) {
+            (Some(t), Some(d)) => format!(
+                "{} GW/yr reached after {t:.1} months ({d}) on the nominal scenario, in {} of {} scenarios; \
+                 {} cost {:.3} {}",
+                s.target_gw_per_year, s.target_reached_in_scenarios, s.scenarios, s.aggregate, s.best_cost, s.cost_unit
+            ),
+            _ => format!(
+                "{} GW/yr not reached on the nominal scenario (peak {:.1} GW/yr); {} cost {:.3} {}",
+                s.target_gw_per_year, self.best.nominal_peak_gw_per_year, s.aggregate, s.best_cost, s.cost_unit
+            ),
+        }
+    }
+}
+
+/// Writes every output file of a run, each atomically.
+pub fn write_outputs(out: &Path, exp: &Experiment, o: &Outcome) -> Result<()> {
+    write_atomic(&out.join("best_policy.toml"), o.policy_toml.as_bytes())?;
+    write_atomic(&out.join("trajectory.csv"), &trajectory::to_csv(&exp.run, exp.params.ground_pue, &o.best.nominal)?)?;
+    let mut conv = csv::Writer::from_writer(AtomicFile::create(&out.join("convergence.csv"))?);
+    conv.write_record(["evaluations", "best_cost"])?;
+    for p in &o.history {
+        conv.write_record([p.evals.to_string(), p.best.to_string()])?;
+    }
+    conv.into_inner().map_err(|e| e.into_error())?.commit()?;
+    let mut summary = serde_json::to_value(&o.summary)?;
+    let nominal = serde_json::to_value(TrajectorySummary::new(&exp.run, &o.best.nominal))?;
+    summary.as_object_mut().context("summary is an object")?.insert("nominal_trajectory".into(), nominal);
+    write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    let figures = figures::write_all(out, exp, o)?;
+    write_atomic(&out.join("report.md"), markdown::report(exp, o, &figures).as_bytes())?;
+    Ok(())
+}

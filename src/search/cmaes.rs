@@ -1,0 +1,298 @@
+//! CMA-ES (Hansen's covariance matrix adaptation evolution strategy) as an argmin
+//! `Solver`: each generation is one `bulk_cost` call on the whole population, so a GPU
+//! sees thousands of candidates at a time. The full covariance is kept and sampled through
+//! its Cholesky factor; candidates outside the box are clamped into it and the update
+//! uses the clamped points (repair), with injected points' steps bounded as Hansen
+//! recommends, so the screened seeds can enter the first generation.
+
+use argmin::core::{CostFunction, Error, IterState, KV, Problem, Solver, TerminationReason, TerminationStatus};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+/// The argmin state CMA-ES runs in: `param` is the best point of the latest generation.
+pub type CmaState = IterState<Vec<f64>, (), (), (), (), f64>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CmaEs {
+    n: usize,
+    lambda: usize,
+    weights: Vec<f64>,
+    mueff: f64,
+    cs: f64,
+    ds: f64,
+    cc: f64,
+    c1: f64,
+    cmu: f64,
+    chi_n: f64,
+    bound: f64,
+    mean: Vec<f64>,
+    sigma: f64,
+    ps: Vec<f64>,
+    pc: Vec<f64>,
+    /// Covariance, row-major n x n.
+    cov: Vec<f64>,
+    /// Lower Cholesky factor of `cov`.
+    chol: Vec<f64>,
+    generation: u64,
+    /// Points placed in the first generation in place of samples (screened seeds).
+    inject: Vec<Vec<f64>>,
+    rng: Xoshiro256PlusPlus,
+}
+
+impl CmaEs {
+    /// A search around `mean` with step `sigma` in the box `[-bound, bound]^n`, `lambda`
+    /// candidates per generation (at least 4), reproducible from `seed`.
+    pub fn new(mean: Vec<f64>, sigma: f64, lambda: usize, bound: f64, seed: u64) -> Self {
+        let n = mean.len();
+        let lambda = lambda.max(4);
+        let mu = lambda / 2;
+        let raw: Vec<f64> = (1..=mu).map(|i| ((mu as f64 + 0.5).ln() - (i as f64).ln()).max(0.0)).collect();
+        let total: f64 = raw.iter().sum();
+        let weights: Vec<f64> = raw.iter().map(|w| w / total).collect();
+        let mueff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+        let nf = n as f64;
+        let cs = (mueff + 2.0) / (nf + mueff + 5.0);
+        let ds = 1.0 + 2.0 * (((mueff - 1.0) / (nf + 1.0)).sqrt() - 1.0).max(0.0) + cs;
+        let cc = (4.0 + mueff / nf) / (nf + 4.0 + 2.0 * mueff / nf);
+        let c1 = 2.0 / ((nf + 1.3).powi(2) + mueff);
+        let cmu = (1.0 - c1).min(2.0 * (mueff - 2.0 + 1.0 / mueff) / ((nf + 2.0).powi(2) + mueff));
+        let chi_n = nf.sqrt() * (1.0 - 1.0 / (4.0 * nf) + 1.0 / (21.0 * nf * nf));
+        let mut cov = vec![0.0; n * n];
+        for i in 0..n {
+            cov[i * n + i] = 1.0;
+        }
+        let mean: Vec<f64> = mean.iter().map(|v| v.clamp(-bound, bound)).collect();
+        CmaEs {
+            n,
+            lambda,
+            weights,
+            mueff,
+            cs,
+            ds,
+            cc,
+            c1,
+            cmu,
+            chi_n,
+            bound,
+            mean,
+            sigma: sigma.clamp(1e-12, 2.0 * bound),
+            ps: vec![0.0; n],
+            pc: vec![0.0; n],
+            chol: cov.clone(),
+            cov,
+            generation: 0,
+            inject: Vec::new(),
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+        }
+    }
+
+    /// Places these points in the first generation instead of as many samples.
+    pub fn with_injected(mut self, points: Vec<Vec<f64>>) -> Self {
+        self.inject = points.into_iter().take(self.lambda).collect();
+        self
+    }
+
+    pub fn lambda(&self) -> usize {
+        self.lambda
+    }
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+
+    /// `y = L z`.
+    fn times_chol(&self, z: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        (0..n).map(|i| (0..=i).map(|j| self.chol[i * n + j] * z[j]).sum()).collect()
+    }
+
+    /// `z = L^-1 y` by forward substitution.
+    fn solve_chol(&self, y: &[f64]) -> Vec<f64> {
+        let n = self.n;
+        let mut z = vec![0.0; n];
+        for i in 0..n {
+            let s: f64 = (0..i).map(|j| self.chol[i * n + j] * z[j]).sum();
+            z[i] = (y[i] - s) / self.chol[i * n + i];
+        }
+        z
+    }
+
+    /// Refactors the covariance, adding diagonal jitter if rounding made it indefinite.
+    fn refactor(&mut self) {
+        let n = self.n;
+        let mean_diag = (0..n).map(|i| self.cov[i * n + i]).sum::<f64>() / n as f64;
+        let mut jitter = 0.0;
+        for _ in 0..8 {
+            if let Some(l) = cholesky(&self.cov, n, jitter) {
+                self.chol = l;
+                return;
+            }
+            jitter = if jitter == 0.0 { 1e-12 * mean_diag } else { jitter * 100.0 };
+        }
+        // Unrecoverable: restart the shape from the identity, keeping the step size.
+        for i in 0..n {
+            for j in 0..n {
+                self.cov[i * n + j] = f64::from(u8::from(i == j)) * mean_diag;
+            }
+        }
+        self.chol = cholesky(&self.cov, n, 0.0).unwrap_or_else(|| self.cov.clone());
+    }
+}
+
+/// Lower Cholesky factor of `a + jitter I` (row-major), or `None` when not positive definite.
+fn cholesky(a: &[f64], n: usize, jitter: f64) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+            if i == j {
+                let d = a[i * n + i] + jitter - s;
+                if d <= 0.0 || !d.is_finite() {
+                    return None;
+                }
+                l[i * n + i] = d.sqrt();
+            } else {
+                l[i * n + j] = (a[i * n + j] - s) / l[j * n + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+impl<O> Solver<O, CmaState> for CmaEs
+where
+    O: CostFunction<Param = Vec<f64>, Output = f64> + argmin::core::SyncAlias,
+{
+    fn name(&self) -> &str {
+        "CMA-ES"
+    }
+
+    fn init(&mut self, _problem: &mut Problem<O>, state: CmaState) -> Result<(CmaState, Option<KV>), Error> {
+        Ok((state.param(self.mean.clone()), None))
+    }
+
+    fn next_iter(&mut self, problem: &mut Problem<O>, state: CmaState) -> Result<(CmaState, Option<KV>), Error> {
+        let (n, sigma) = (self.n, self.sigma);
+        // Sample, clamp into the box, and keep the step each point actually took.
+        let mut points = Vec::with_capacity(self.lambda);
+        let injected = std::mem::take(&mut self.inject);
+        for k in 0..self.lambda {
+            let x: Vec<f64> = match injected.get(k) {
+                Some(p) => p.clone(),
+                None => {
+                    let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut self.rng)).collect();
+                    let y = self.times_chol(&z);
+                    self.mean.iter().zip(&y).map(|(m, y)| m + sigma * y).collect()
+                }
+            };
+            points.push(x.iter().map(|v| v.clamp(-self.bound, self.bound)).collect::<Vec<f64>>());
+        }
+        let costs = problem.bulk_cost(&points)?;
+        let mut order: Vec<usize> = (0..self.lambda).collect();
+        let key = |c: f64| if c.is_nan() { f64::INFINITY } else { c };
+        order.sort_by(|&a, &b| key(costs[a]).total_cmp(&key(costs[b])).then(a.cmp(&b)));
+
+        // Steps of the selected points, in units of sigma, bounded in Mahalanobis norm so
+        // an injected or heavily clamped point cannot blow the step size up.
+        let c_y = (n as f64).sqrt() + 2.0 * n as f64 / (n as f64 + 2.0);
+        let mut y_sel = Vec::with_capacity(self.weights.len());
+        let mut z_w = vec![0.0; n];
+        let mut y_w = vec![0.0; n];
+        for (&i, &w) in order.iter().zip(&self.weights) {
+            let mut y: Vec<f64> = points[i].iter().zip(&self.mean).map(|(x, m)| (x - m) / sigma).collect();
+            let mut z = self.solve_chol(&y);
+            let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > c_y {
+                let f = c_y / norm;
+                y.iter_mut().for_each(|v| *v *= f);
+                z.iter_mut().for_each(|v| *v *= f);
+            }
+            for j in 0..n {
+                y_w[j] += w * y[j];
+                z_w[j] += w * z[j];
+            }
+            y_sel.push(y);
+        }
+
+        for (m, y) in self.mean.iter_mut().zip(&y_w) {
+            *m = (*m + sigma * y).clamp(-self.bound, self.bound);
+        }
+        let a = (self.cs * (2.0 - self.cs) * self.mueff).sqrt();
+        for (p, z) in self.ps.iter_mut().zip(&z_w) {
+            *p = (1.0 - self.cs) * *p + a * z;
+        }
+        let ps_norm = self.ps.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let g = (self.generation + 1) as f64;
+        let h_sigma =
+            ps_norm / (1.0 - (1.0 - self.cs).powf(2.0 * g)).sqrt() < (1.4 + 2.0 / (n as f64 + 1.0)) * self.chi_n;
+        let b = if h_sigma { (self.cc * (2.0 - self.cc) * self.mueff).sqrt() } else { 0.0 };
+        for (p, y) in self.pc.iter_mut().zip(&y_w) {
+            *p = (1.0 - self.cc) * *p + b * y;
+        }
+        let keep = 1.0 - self.c1 - self.cmu + if h_sigma { 0.0 } else { self.c1 * self.cc * (2.0 - self.cc) };
+        for r in 0..n {
+            for c in 0..=r {
+                let rank_mu: f64 = y_sel.iter().zip(&self.weights).map(|(y, w)| w * y[r] * y[c]).sum();
+                let v = keep * self.cov[r * n + c] + self.c1 * self.pc[r] * self.pc[c] + self.cmu * rank_mu;
+                self.cov[r * n + c] = v;
+                self.cov[c * n + r] = v;
+            }
+        }
+        self.sigma =
+            (sigma * ((self.cs / self.ds) * (ps_norm / self.chi_n - 1.0)).exp()).clamp(1e-300, 2.0 * self.bound);
+        self.refactor();
+        self.generation += 1;
+
+        let best = order[0];
+        let kv = argmin::kv!("sigma" => self.sigma; "generation_best" => costs[best];);
+        Ok((state.param(points[best].clone()).cost(costs[best]), Some(kv)))
+    }
+
+    fn terminate(&mut self, _state: &CmaState) -> TerminationStatus {
+        let n = self.n;
+        let widest = (0..n).map(|i| self.cov[i * n + i]).fold(0.0, f64::max).sqrt();
+        if self.sigma * widest < 1e-12 * self.bound {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else {
+            TerminationStatus::NotTerminated
+        }
+    }
+}
+
+impl CmaEs {
+    /// The step-size-scaled spread along the widest axis, for progress lines.
+    pub fn spread(&self) -> f64 {
+        let n = self.n;
+        self.sigma * (0..n).map(|i| self.cov[i * n + i]).fold(0.0, f64::max).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_reconstructs_and_rejects_indefinite() {
+        let a = [4.0, 2.0, 0.4, 2.0, 5.0, 1.0, 0.4, 1.0, 3.0];
+        let l = cholesky(&a, 3, 0.0).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
+                assert!((v - a[i * 3 + j]).abs() < 1e-12);
+            }
+        }
+        assert!(cholesky(&[1.0, 2.0, 2.0, 1.0], 2, 0.0).is_none());
+    }
+
+    #[test]
+    fn weights_sum_to_one_and_decrease() {
+        let es = CmaEs::new(vec![0.0; 10], 1.0, 20, 5.0, 1);
+        assert!((es.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(es.weights.windows(2).all(|w| w[0] > w[1]));
+        assert!(es.mueff > 1.0 && es.mueff < 10.0);
+    }
+}
