@@ -1,0 +1,289 @@
+//! `terafab optimize` as a user runs it: the run folder's files, the best policy re-run by
+//! `simulate`, the same result twice, the same result after SIGKILL and `--resume`,
+//! clear errors, and, on the default config, a result better than the hand-written
+//! policies and a random search of the same budget.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+use std::time::Duration;
+
+fn terafab() -> Command {
+    Command::cargo_bin("terafab").unwrap()
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+/// A small optimize run on the CPU backend into `dir`.
+fn optimize_smoke(dir: &Path, extra: &[&str]) {
+    terafab()
+        .args(["optimize", "configs/smoke.toml", "--backend", "cpu", "--budget", "3000", "--quiet", "--out"])
+        .arg(dir)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_run_leaves_every_output_and_simulate_reproduces_the_best_cost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    optimize_smoke(&dir, &[]);
+    for f in [
+        "summary.json",
+        "best_policy.toml",
+        "trajectory.csv",
+        "convergence.csv",
+        "report.md",
+        "run.json",
+        "deployment.svg",
+        "deployment.png",
+        "power.svg",
+        "power.png",
+        "chips.svg",
+        "chips.png",
+        "money.svg",
+        "money.png",
+        "spending.svg",
+        "spending.png",
+        "convergence.svg",
+        "convergence.png",
+    ] {
+        let meta = std::fs::metadata(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(meta.len() > 100, "{f} is only {} bytes", meta.len());
+    }
+    assert!(std::fs::read(dir.join("deployment.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(read(&dir, "deployment.svg").contains("<svg"));
+    let s = summary(&dir);
+    for key in [
+        "objective",
+        "best_cost",
+        "time_to_target_months",
+        "target_date",
+        "evaluations",
+        "wall_seconds",
+        "eval_seconds",
+        "backend",
+        "adapter",
+        "seed",
+        "config_sha256",
+        "terafab_version",
+    ] {
+        assert!(s.get(key).is_some(), "summary.json lacks {key}: {s}");
+    }
+    assert!(s["evaluations"].as_u64().unwrap() <= 3000);
+    assert_eq!(s["backend"], "cpu-f64");
+    assert_eq!(s["seed"], 7);
+    let best = s["best_cost"].as_f64().unwrap();
+    // convergence.csv ends at the best cost the search saw (f64 CPU: the same number).
+    let conv = read(&dir, "convergence.csv");
+    let last: f64 = conv.lines().last().unwrap().split(',').nth(1).unwrap().parse().unwrap();
+    assert!((last - best).abs() < 1e-9, "convergence ends at {last}, summary says {best}");
+    let report = read(&dir, "report.md");
+    for part in ["## The answer", "phase by phase", "What binds when", "hand-written: balanced", "random search"] {
+        assert!(report.contains(part), "report.md lacks {part:?}");
+    }
+
+    // The best policy, re-run by simulate over the same scenarios, costs the same.
+    let out = terafab()
+        .args(["simulate", "configs/smoke.toml", "--scenario", "all", "--quiet", "--policy"])
+        .arg(dir.join("best_policy.toml"))
+        .arg("--out")
+        .arg(tmp.path().join("sim"))
+        .assert()
+        .success();
+    let _ = out;
+    let sim = summary(&tmp.path().join("sim"));
+    let again = sim["aggregate_cost"].as_f64().unwrap();
+    println!("optimize best_cost {best}, simulate --scenario all {again}");
+    assert_eq!(again.to_bits(), best.to_bits(), "simulate gives {again}, optimize said {best}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_result_and_another_seed_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    optimize_smoke(&a, &[]);
+    optimize_smoke(&b, &[]);
+    optimize_smoke(&c, &["--seed", "8"]);
+    assert_eq!(read(&a, "best_policy.toml"), read(&b, "best_policy.toml"));
+    assert_eq!(read(&a, "convergence.csv"), read(&b, "convergence.csv"));
+    assert_eq!(summary(&a)["best_cost"], summary(&b)["best_cost"]);
+    assert_ne!(read(&a, "convergence.csv"), read(&c, "convergence.csv"));
+}
+
+/// The fields of a finished run that must not depend on interruptions.
+fn result_of(dir: &Path) -> (String, String, serde_json::Value, serde_json::Value, serde_json::Value) {
+    let s = summary(dir);
+    let stages: Vec<serde_json::Value> = s["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| serde_json::json!([st["name"], st["evals"], st["best_after"]]))
+        .collect();
+    (
+        read(dir, "best_policy.toml"),
+        read(dir, "convergence.csv"),
+        s["best_cost"].clone(),
+        serde_json::Value::Array(stages),
+        s["random_search"]["best_cost"].clone(),
+    )
+}
+
+#[test]
+fn a_run_killed_with_sigkill_and_resumed_ends_as_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = ["optimize", "configs/smoke.toml", "--backend", "cpu", "--budget", "40000", "--quiet", "--out"];
+    let whole = tmp.path().join("whole");
+    terafab().args(args).arg(&whole).assert().success();
+    let expected = result_of(&whole);
+
+    let bin = assert_cmd::cargo::cargo_bin("terafab");
+    let dir = tmp.path().join("killed");
+    let mut kills = 0;
+    // Kill it at a spread of moments, resuming each time, until a run gets to the end.
+    for wait_ms in [60u64, 150, 250, 400, 600, 900, 1300, 1800, 2500, 60_000] {
+        let mut cmd = std::process::Command::new(&bin);
+        if dir.join("run.json").exists() {
+            cmd.args(["optimize", "--quiet", "--resume"]).arg(&dir);
+        } else {
+            let _ = std::fs::remove_dir_all(&dir);
+            cmd.args(args).arg(&dir);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_millis(wait_ms);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                child.kill().unwrap(); // SIGKILL on Unix
+                child.wait().unwrap();
+                kills += 1;
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        if let Some(status) = status {
+            assert!(status.success(), "a resumed run failed: {status}");
+            break;
+        }
+    }
+    println!("killed {kills} times before the run finished");
+    assert!(kills >= 3, "the run finished before it could be killed three times ({kills})");
+    assert_eq!(result_of(&dir), expected, "the killed-and-resumed run ended differently");
+}
+
+#[test]
+fn bad_requests_are_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nothing-here");
+    terafab()
+        .args(["optimize", "--resume"])
+        .arg(&missing)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run.json"));
+    let dir = tmp.path().join("run");
+    optimize_smoke(&dir, &[]);
+    terafab()
+        .args(["optimize", "--seed", "3", "--resume"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--seed cannot be given"));
+    terafab()
+        .args(["optimize", "configs/smoke.toml", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already holds a terafab run"));
+    terafab()
+        .args(["optimize", "configs/smoke.toml", "--budget", "100", "--backend", "cpu", "--out"])
+        .arg(tmp.path().join("small"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("screening_samples = 1024 is more than the evaluation budget 100"));
+    terafab().args(["optimize", "--time=0"]).assert().code(2).stderr(predicate::str::contains("--time"));
+    terafab()
+        .args(["optimize", "--backend", "all"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("only `terafab bench`"));
+    // A finished run resumes to the same files (nothing left to do).
+    let before = read(&dir, "best_policy.toml");
+    terafab().args(["optimize", "--quiet", "--resume"]).arg(&dir).assert().success();
+    assert_eq!(read(&dir, "best_policy.toml"), before);
+}
+
+#[test]
+fn on_the_default_config_the_optimum_beats_the_hand_written_policies_and_random_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("default");
+    terafab().args(["optimize", "--budget", "20000", "--quiet", "--out"]).arg(&dir).assert().success();
+    let s = summary(&dir);
+    let best = s["best_cost"].as_f64().unwrap();
+    let mut beaten = 0;
+    for c in s["comparison"].as_array().unwrap() {
+        let (name, cost) = (c["name"].as_str().unwrap(), c["cost"].as_f64().unwrap());
+        println!("{name:<40} {cost:10.3} months (mean over {} scenarios)", s["scenarios"]);
+        if name != "optimized" {
+            assert!(best < cost, "optimized {best} does not beat {name} {cost}");
+            beaten += 1;
+        }
+    }
+    assert_eq!(beaten, 3, "random search, balanced and ground-only are all compared");
+    assert!(s["random_search"]["evaluations"].as_u64().unwrap() >= s["evaluations"].as_u64().unwrap() - 1);
+}
+
+#[test]
+fn a_config_with_a_known_optimal_policy_is_solved() {
+    // tests/data/market-only.toml: nothing built can finish within the horizon and chips
+    // can always be deployed, so the optimum is to spend all cash on market chips and feed
+    // no compute to design. The best policy must be that, to the edge of the gene box.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("market");
+    terafab()
+        .args(["optimize", "tests/data/market-only.toml", "--backend", "cpu", "--quiet", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let policy: toml::Value = toml::from_str(&read(&dir, "best_policy.toml")).unwrap();
+    for (i, phase) in policy["phase"].as_array().unwrap().iter().enumerate() {
+        let v = |k: &str| phase[k].as_float().unwrap();
+        println!(
+            "phase {}: market_chips {:.6}, spend {:.6}, design compute {:.2e}",
+            i + 1,
+            v("market_chips"),
+            v("spend_fraction"),
+            v("design_compute_fraction")
+        );
+        assert!(v("market_chips") > 0.999, "phase {}: market_chips share {}", i + 1, v("market_chips"));
+        assert!(v("spend_fraction") > 0.999, "phase {}: spend_fraction {}", i + 1, v("spend_fraction"));
+        assert!(v("design_compute_fraction") < 1e-3, "phase {}: design {}", i + 1, v("design_compute_fraction"));
+    }
+    // And the constructed optimum costs no less than what the search found.
+    let constructed = tmp.path().join("constructed.toml");
+    let phase = "[[phase]]\nfab = 0.0\npackaging = 0.0\nmarket_chips = 1.0\ndesign = 0.0\niteration_infra = 0.0\n\
+                 ground_power = 0.0\ndatacenters = 0.0\nlaunch = 0.0\nspace_power = 0.0\n\
+                 design_compute_fraction = 0.0\nspend_fraction = 1.0\n";
+    std::fs::write(&constructed, format!("{phase}\n{phase}")).unwrap();
+    terafab()
+        .args(["simulate", "tests/data/market-only.toml", "--scenario", "all", "--quiet", "--policy"])
+        .arg(&constructed)
+        .arg("--out")
+        .arg(tmp.path().join("sim"))
+        .assert()
+        .success();
+    let best = summary(&dir)["best_cost"].as_f64().unwrap();
+    let optimum = summary(&tmp.path().join("sim"))["aggregate_cost"].as_f64().unwrap();
+    println!("search {best}, constructed optimum {optimum} (-log10 FLOP/s)");
+    assert!(best >= optimum - 1e-9, "the search beat the constructed optimum: {best} < {optimum}");
+    assert!(best - optimum < 1e-3, "the search stopped short: {best} vs {optimum}");
+}
