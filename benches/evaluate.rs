@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
     if tiny {
         group.sample_size(10);
     }
-    for (name, precision) in [("cpu_f64", Precision::F64), ("cpu_f32", Precision::F32)] {
+    for (name, precision) in [("cpu_simd", Precision::Simd), ("cpu_f32", Precision::F32), ("cpu_f64", Precision::F64)] {
         let mut ev = CpuEvaluator::new(problem.clone(), precision);
         let mut out = vec![0.0; n];
         group.bench_function(name, |b| b.iter(|| ev.evaluate(&policies, &mut out).unwrap()));

@@ -103,6 +103,9 @@ pub struct EvaluateArgs {
     /// Evaluate N quasi-random policies, reproducible from the seed
     #[arg(long, value_name = "N")]
     pub sample: Option<u64>,
+    /// Write costs.csv only (with --sample, the policies are reproducible from N and the seed)
+    #[arg(long)]
+    pub costs_only: bool,
 }
 
 #[derive(Debug, clap::Args)]

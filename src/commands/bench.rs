@@ -27,6 +27,13 @@ pub struct BenchRecord {
     pub reps: usize,
     pub seconds: f64,
     pub trajectory_steps_per_s: f64,
+    /// Floating-point operations per trajectory-step (counted from the model's step; exp
+    /// and ln at `model::flops::FLOPS_PER_TRANSCENDENTAL` each) and the rate achieved.
+    pub flop_per_trajectory_step: f64,
+    pub gflop_per_s: f64,
+    /// For backends with a device: share of the wall time not spent waiting on it
+    /// (decoding and uploading policies, reading back, aggregating).
+    pub host_overhead_fraction: Option<f64>,
     /// Peak resident memory of the process so far (MiB), when the OS reports it.
     pub peak_rss_mib: Option<f64>,
 }
@@ -36,11 +43,11 @@ fn evaluators(problem: &Problem, which: BackendFlag, g: &GlobalArgs) -> Result<V
     let cpu = |p: Precision| -> Box<dyn Evaluator> { Box::new(CpuEvaluator::new(problem.clone(), p)) };
     let gpu = || make_evaluator(problem.clone(), BackendChoice::Gpu, g.adapter.as_deref(), g.quiet);
     Ok(match which {
-        BackendFlag::Cpu => vec![cpu(Precision::F64), cpu(Precision::F32)],
+        BackendFlag::Cpu => vec![cpu(Precision::Simd), cpu(Precision::F32), cpu(Precision::F64)],
         BackendFlag::Gpu => vec![gpu()?],
         BackendFlag::Auto => vec![make_evaluator(problem.clone(), BackendChoice::Auto, g.adapter.as_deref(), g.quiet)?],
         BackendFlag::All => {
-            let mut v = vec![cpu(Precision::F64), cpu(Precision::F32)];
+            let mut v = vec![cpu(Precision::Simd), cpu(Precision::F32), cpu(Precision::F64)];
             match gpu() {
                 Ok(e) => v.push(e),
                 Err(e) if g.adapter.is_none() => {
@@ -55,11 +62,12 @@ fn evaluators(problem: &Problem, which: BackendFlag, g: &GlobalArgs) -> Result<V
 
 /// Times `evaluate` on `candidates` quasi-random policies: the median of calls repeated
 /// until `min_seconds` have passed (at least one call, at most 25).
-pub fn measure(ev: &mut dyn Evaluator, candidates: usize, seed: u64, min_seconds: f64) -> Result<(usize, f64)> {
+pub fn measure(ev: &mut dyn Evaluator, candidates: usize, seed: u64, min_seconds: f64) -> Result<Measured> {
     let dim = ev.problem().dim();
     let mut policies = Vec::with_capacity(candidates * dim);
     QuasiRandom::new(dim, seed).fill(0, candidates, &mut policies);
     let mut out = vec![0.0; candidates];
+    let _ = ev.take_device_seconds();
     let (start, mut times) = (Instant::now(), Vec::new());
     while times.is_empty() || (start.elapsed().as_secs_f64() < min_seconds && times.len() < 25) {
         let t = Instant::now();
@@ -67,8 +75,19 @@ pub fn measure(ev: &mut dyn Evaluator, candidates: usize, seed: u64, min_seconds
         times.push(t.elapsed().as_secs_f64());
     }
     anyhow::ensure!(out.iter().all(|c| c.is_finite()), "{} returned a non-finite cost", ev.describe());
+    let total: f64 = times.iter().sum();
+    let host_overhead_fraction = ev.take_device_seconds().map(|d| ((total - d) / total).max(0.0));
     times.sort_by(f64::total_cmp);
-    Ok((times.len(), times[times.len() / 2]))
+    Ok(Measured { reps: times.len(), seconds: times[times.len() / 2], host_overhead_fraction })
+}
+
+/// What [`measure`] found.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured {
+    pub reps: usize,
+    /// Median seconds per call.
+    pub seconds: f64,
+    pub host_overhead_fraction: Option<f64>,
 }
 
 pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArgs) -> Result<()> {
@@ -81,10 +100,22 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
     }
     let problem = Problem::from_experiment(exp);
     let (s, steps) = (problem.scenarios.len(), problem.run.horizon_months);
+    let neutral = crate::model::policy::decode(&vec![0.0; problem.dim()]);
+    let (ops, per) = crate::model::flops::ops_per_step(&problem.run, &exp.params, &neutral);
+    let flop_per_step = ops.flops() / steps as f64;
     if !args.json && !g.quiet {
         println!(
-            "{:<8} {:>10} {:>10} {:>5} {:>10} {:>14}  device",
-            "backend", "batch", "candidates", "reps", "seconds", "traj-steps/s"
+            "per trajectory-step: {:.0} arithmetic, {:.0} min/max/select, {:.1} exp, {:.1} ln = {flop_per_step:.0} FLOP \
+             (exp, ln at {} each)",
+            per[0],
+            per[1],
+            per[2],
+            per[3],
+            crate::model::flops::FLOPS_PER_TRANSCENDENTAL
+        );
+        println!(
+            "{:<9} {:>10} {:>10} {:>5} {:>10} {:>13} {:>8} {:>6}  device",
+            "backend", "batch", "candidates", "reps", "seconds", "traj-steps/s", "GFLOP/s", "host%"
         );
     }
     for mut ev in evaluators(&problem, which, g)? {
@@ -92,8 +123,10 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
         let mut log2 = args.min_log2;
         while log2 <= args.max_log2 {
             let candidates = (1usize << log2).div_ceil(s);
-            let (reps, seconds) = measure(ev.as_mut(), candidates, exp.seed, args.min_seconds)?;
+            let m = measure(ev.as_mut(), candidates, exp.seed, args.min_seconds)?;
+            let (reps, seconds) = (m.reps, m.seconds);
             let batch = (candidates * s) as u64;
+            let rate = (batch * steps as u64) as f64 / seconds;
             let r = BenchRecord {
                 backend: ev.backend_name().into(),
                 adapter: ev.device_name(),
@@ -104,15 +137,27 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
                 steps,
                 reps,
                 seconds,
-                trajectory_steps_per_s: (batch * steps as u64) as f64 / seconds,
+                trajectory_steps_per_s: rate,
+                flop_per_trajectory_step: flop_per_step,
+                gflop_per_s: rate * flop_per_step / 1e9,
+                host_overhead_fraction: m.host_overhead_fraction,
                 peak_rss_mib: peak_rss_bytes().map(|b| b as f64 / (1 << 20) as f64),
             };
             if args.json {
                 println!("{}", serde_json::to_string(&r)?);
             } else if !g.quiet {
+                let host = r.host_overhead_fraction.map_or("-".into(), |f| format!("{:.1}", 100.0 * f));
                 println!(
-                    "{:<8} {:>10} {:>10} {:>5} {:>10.4} {:>14.3e}  {}",
-                    r.backend, r.batch, r.candidates, r.reps, r.seconds, r.trajectory_steps_per_s, r.adapter
+                    "{:<9} {:>10} {:>10} {:>5} {:>10.4} {:>13.3e} {:>8.2} {:>6}  {}",
+                    r.backend,
+                    r.batch,
+                    r.candidates,
+                    r.reps,
+                    r.seconds,
+                    r.trajectory_steps_per_s,
+                    r.gflop_per_s,
+                    host,
+                    r.adapter
                 );
             }
             log2 += args.step_log2;

@@ -60,11 +60,15 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
     let quiet = g.quiet;
     let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), quiet)?;
     let out = out_dir(g, exp);
-    let mut pol = csv::Writer::from_writer(AtomicFile::create(&out.join("policies.csv"))?);
+    let mut pol = (!args.costs_only)
+        .then(|| AtomicFile::create(&out.join("policies.csv")).map(csv::Writer::from_writer))
+        .transpose()?;
     let mut cost = csv::Writer::from_writer(AtomicFile::create(&out.join("costs.csv"))?);
     let mut header = vec!["candidate".to_string()];
     header.extend(gene_names(exp.run.phases));
-    pol.write_record(&header)?;
+    if let Some(p) = pol.as_mut() {
+        p.write_record(&header)?;
+    }
     cost.write_record(["candidate", "cost"])?;
     let sampler = QuasiRandom::new(dim, exp.seed);
     let (mut batch, mut costs) = (Vec::new(), Vec::new());
@@ -83,9 +87,11 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         eval_seconds += t.elapsed().as_secs_f64();
         for (i, (x, c)) in batch.chunks_exact(dim).zip(&costs).enumerate() {
             let id = (done + i as u64).to_string();
-            let mut row = vec![id.clone()];
-            row.extend(x.iter().map(|v| v.to_string())); // shortest form that reads back exactly
-            pol.write_record(&row)?;
+            if let Some(p) = pol.as_mut() {
+                let mut row = vec![id.clone()];
+                row.extend(x.iter().map(|v| v.to_string())); // shortest form that reads back exactly
+                p.write_record(&row)?;
+            }
             cost.write_record([id, c.to_string()])?;
             if *c < best.0 {
                 best = (*c, done + i as u64);
@@ -93,22 +99,26 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         }
         done += n as u64;
     }
-    pol.into_inner().map_err(|e| e.into_error())?.commit()?;
+    if let Some(p) = pol {
+        p.into_inner().map_err(|e| e.into_error())?.commit()?;
+    }
     cost.into_inner().map_err(|e| e.into_error())?.commit()?;
     if !quiet {
         let trajectories = total as f64 * ev.problem().scenarios.len() as f64;
         println!(
-            "evaluated {total} policies x {} scenarios on {} in {:.2} s ({:.3e} trajectory-steps/s in evaluation, {:.2} s in all)",
+            "evaluated {total} policies x {} scenarios on {} in {:.2} s ({:.3e} trajectory-steps/s in evaluation, {:.2} s in all, peak RSS {})",
             ev.problem().scenarios.len(),
             ev.describe(),
             eval_seconds,
             trajectories * exp.run.horizon_months as f64 / eval_seconds.max(1e-9),
-            start.elapsed().as_secs_f64()
+            start.elapsed().as_secs_f64(),
+            crate::report::peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.0} MiB", b as f64 / 1048576.0))
         );
         println!("best: candidate {} with cost {:.4} {}", best.1, best.0, exp.run.objective.cost_unit());
     }
     if !quiet {
-        println!("wrote {}/policies.csv and costs.csv", out.display());
+        let what = if args.costs_only { "costs.csv" } else { "policies.csv and costs.csv" };
+        println!("wrote {}/{what}", out.display());
     }
     Ok(())
 }

@@ -46,6 +46,9 @@ impl Evaluator for Fallback {
     fn problem(&self) -> &Problem {
         self.current.problem()
     }
+    fn take_device_seconds(&mut self) -> Option<f64> {
+        self.current.take_device_seconds()
+    }
     fn trajectory_costs(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()> {
         match self.current.trajectory_costs(policies, out) {
             Ok(()) => Ok(()),

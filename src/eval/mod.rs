@@ -73,6 +73,11 @@ pub trait Evaluator: Send {
     /// The device: the GPU adapter's name, or the CPU model and threads.
     fn device_name(&self) -> String;
     fn device_class(&self) -> DeviceClass;
+    /// Seconds spent waiting on a device (kernel + copies) since the last call, for
+    /// backends that have one; the rest of a call's wall time is host overhead.
+    fn take_device_seconds(&mut self) -> Option<f64> {
+        None
+    }
     fn problem(&self) -> &Problem;
     /// The cost of every (candidate, scenario) trajectory, candidate-major:
     /// `out[c * scenarios + s]`. `policies` is validated by the caller.

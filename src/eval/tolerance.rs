@@ -21,3 +21,9 @@ pub fn gpu_vs_cpu_f32(objective: Objective) -> f64 {
         Objective::FinalFlops | Objective::CumulativeFlops => 1e-4,
     }
 }
+
+/// |SIMD lanes (f32) - f64 model|: held to the same end-to-end bound as the GPU against
+/// the f64 reference (f32 rounding plus a different exp/ln).
+pub fn simd_vs_f64(objective: Objective) -> f64 {
+    f32_vs_f64(objective) + gpu_vs_cpu_f32(objective)
+}

@@ -30,6 +30,8 @@ pub struct GpuEvaluator {
     errors: Arc<Mutex<Vec<String>>>,
     /// Decoded policies of the chunk being uploaded (reused across calls).
     staging: Vec<f32>,
+    /// Seconds spent waiting for the device since the last `take_device_seconds`.
+    device_seconds: f64,
     /// NaN for every cost slot of a full chunk: uploaded before each dispatch so a slot the
     /// kernel never writes reads back as NaN. Built once.
     sentinel: Vec<f32>,
@@ -131,6 +133,7 @@ impl GpuEvaluator {
             chunk,
             errors,
             staging: Vec::new(),
+            device_seconds: 0.0,
             sentinel: vec![f32::NAN; chunk * s],
         };
         ev.check_errors()?;
@@ -194,9 +197,11 @@ impl GpuEvaluator {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
+        let waiting = std::time::Instant::now();
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| anyhow::anyhow!("waiting for the GPU on {} failed: {e}", self.adapter))?;
+        self.device_seconds += waiting.elapsed().as_secs_f64();
         self.check_errors()?;
         rx.recv()
             .context("the GPU dropped the readback")?
@@ -229,6 +234,9 @@ impl Evaluator for GpuEvaluator {
     }
     fn device_name(&self) -> String {
         format!("{} ({})", self.adapter.name, self.adapter.backend)
+    }
+    fn take_device_seconds(&mut self) -> Option<f64> {
+        Some(std::mem::take(&mut self.device_seconds))
     }
     fn device_class(&self) -> DeviceClass {
         if self.adapter.device_type == "Cpu" { DeviceClass::SoftwareGpu } else { DeviceClass::HardwareGpu }

@@ -3,6 +3,8 @@
 
 pub mod aggregate;
 pub mod calendar;
+pub mod flops;
+pub mod lanes;
 pub mod objective;
 pub mod params;
 pub mod policy;

@@ -1,0 +1,64 @@
+//! The CPU SIMD path (eight candidates per f32x8 vector, the model's own generic step)
+//! against the scalar f64 reference, with the GPU's tolerance, on random policies and
+//! scenarios; and the lane bookkeeping (short last groups, candidate order).
+
+mod common;
+
+use terafab::eval::cpu::{CpuEvaluator, Precision};
+use terafab::eval::{Evaluator, Problem, tolerance};
+use terafab::model::{Aggregate, Objective};
+
+fn problem(objective: Objective, scenarios: usize, seed: u64) -> Problem {
+    let mut exp = terafab::config::default_experiment();
+    exp.run.objective = objective;
+    let mut rng = common::rng(seed);
+    let scenarios = (0..scenarios).map(|k| common::random_scenario(&exp, &mut rng, k)).collect();
+    Problem { run: exp.run, scenarios, aggregate: Aggregate::Mean }
+}
+
+fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = common::rng(seed);
+    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.phases, 6.0)).collect()
+}
+
+fn trajectory_costs(p: &Problem, precision: Precision, x: &[f64]) -> Vec<f64> {
+    let n = x.len() / p.dim() * p.scenarios.len();
+    let mut out = vec![f64::NAN; n];
+    CpuEvaluator::new(p.clone(), precision).trajectory_costs(x, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn simd_lanes_match_the_f64_reference_per_objective() {
+    for (k, objective) in
+        [Objective::TimeToTarget, Objective::FinalFlops, Objective::CumulativeFlops].into_iter().enumerate()
+    {
+        // 625 candidates x 16 scenarios = 10,000 trajectories; 625 is not a multiple of 8.
+        let p = problem(objective, 16, 40 + k as u64);
+        let x = policies(&p, 625, 50 + k as u64);
+        let simd = trajectory_costs(&p, Precision::Simd, &x);
+        let reference = trajectory_costs(&p, Precision::F64, &x);
+        let tol = tolerance::simd_vs_f64(objective);
+        let mut worst: f64 = 0.0;
+        for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
+            let d = (a - e).abs();
+            assert!(d <= tol, "{objective:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}");
+            worst = worst.max(d);
+        }
+        println!("{objective:?}: worst |simd - f64| over {} trajectories = {worst:.3e}", simd.len());
+    }
+}
+
+#[test]
+fn short_groups_and_single_candidates_land_in_their_own_slots() {
+    let p = problem(Objective::TimeToTarget, 3, 7);
+    let x = policies(&p, 19, 8);
+    let all = trajectory_costs(&p, Precision::Simd, &x);
+    assert!(all.iter().all(|c| c.is_finite()), "every slot written");
+    // Each candidate alone gives what it gave inside a group of eight.
+    let dim = p.dim();
+    for c in [0, 7, 8, 15, 16, 18] {
+        let alone = trajectory_costs(&p, Precision::Simd, &x[c * dim..(c + 1) * dim]);
+        assert_eq!(alone, all[c * 3..(c + 1) * 3], "candidate {c}");
+    }
+}
