@@ -97,6 +97,8 @@ fn odd_batches_and_multiple_chunks_are_all_written() {
     // A batch larger than one chunk: 100 candidates in chunks of 7.
     g.limit_chunk(7);
     compare_trajectories(&mut g, &mut cpu, &policies(&p, 100, 9), "chunks of 7");
+    // Both chunk slots are free again for the next call, whatever the parity it ended on.
+    compare_trajectories(&mut g, &mut cpu, &policies(&p, 8, 10), "chunks of 7, next call");
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! The GPU backend of the evaluator seam. Device, pipeline, bind group and buffers are
+//! The GPU backend of the evaluator seam. Device, pipeline, bind groups and buffers are
 //! built once and reused; each call uploads decoded policies chunk by chunk, dispatches a
-//! balanced 2D grid, and reads back one f32 cost per trajectory.
+//! balanced 2D grid, and reads back one f32 cost per trajectory, with two chunks in flight
+//! so the host's decoding and upload of the next chunk overlap the device's work.
 
 use super::adapter::{AdapterSummary, choose_adapter};
 use super::layout::{RunUniform, WORKGROUP_SIZE, grid, shader_source};
@@ -19,11 +20,8 @@ pub struct GpuEvaluator {
     device: wgpu::Device,
     queue: wgpu::Queue,
     pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    run_buf: wgpu::Buffer,
-    allocs_buf: wgpu::Buffer,
-    costs_buf: wgpu::Buffer,
-    readback_buf: wgpu::Buffer,
+    /// Two sets of chunk buffers: chunk k+1 is decoded and uploaded while chunk k runs.
+    slots: [Slot; 2],
     /// Candidates per chunk (buffers are sized for it).
     chunk: usize,
     /// Errors the device reported outside a call (validation, device lost).
@@ -35,6 +33,25 @@ pub struct GpuEvaluator {
     /// NaN for every cost slot of a full chunk: uploaded before each dispatch so a slot the
     /// kernel never writes reads back as NaN. Built once.
     sentinel: Vec<f32>,
+}
+
+/// The buffers one chunk in flight uses.
+#[derive(Debug)]
+struct Slot {
+    run_buf: wgpu::Buffer,
+    allocs_buf: wgpu::Buffer,
+    costs_buf: wgpu::Buffer,
+    readback_buf: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+}
+
+/// A chunk submitted and not yet read back.
+struct InFlight<'o> {
+    slot: usize,
+    submission: wgpu::SubmissionIndex,
+    trajectories: usize,
+    mapped: std::sync::mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    out: &'o mut [f64],
 }
 
 fn storage(device: &wgpu::Device, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
@@ -96,40 +113,40 @@ impl GpuEvaluator {
         let funding_buf = storage(&device, "funding", (funding.len() * 4) as u64, usage_in);
         queue.write_buffer(&scen_buf, 0, bytemuck::cast_slice(&scenarios));
         queue.write_buffer(&funding_buf, 0, bytemuck::cast_slice(&funding));
-        let run_buf = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("run"),
-            size: std::mem::size_of::<RunUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let allocs_buf = storage(&device, "allocs", chunk as u64 * alloc_bytes, usage_in);
         let costs_bytes = (chunk * s * 4) as u64;
-        let costs_buf = storage(&device, "costs", costs_bytes, usage_in | wgpu::BufferUsages::COPY_SRC);
-        // MAP_READ is only allowed together with COPY_DST: results are copied here to read.
-        let readback_buf =
-            storage(&device, "readback", costs_bytes, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("trajectories"),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: run_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: scen_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 2, resource: allocs_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 3, resource: funding_buf.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 4, resource: costs_buf.as_entire_binding() },
-            ],
-        });
+        let make_slot = || {
+            let run_buf = device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("run"),
+                size: std::mem::size_of::<RunUniform>() as u64,
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let allocs_buf = storage(&device, "allocs", chunk as u64 * alloc_bytes, usage_in);
+            let costs_buf = storage(&device, "costs", costs_bytes, usage_in | wgpu::BufferUsages::COPY_SRC);
+            // MAP_READ is only allowed together with COPY_DST: results are copied here to read.
+            let readback_buf =
+                storage(&device, "readback", costs_bytes, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST);
+            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("trajectories"),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: run_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: scen_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 2, resource: allocs_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 3, resource: funding_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 4, resource: costs_buf.as_entire_binding() },
+                ],
+            });
+            Slot { run_buf, allocs_buf, costs_buf, readback_buf, bind_group }
+        };
+        let slots = [make_slot(), make_slot()];
         let ev = GpuEvaluator {
             problem,
             adapter: summary,
             device,
             queue,
             pipeline,
-            bind_group,
-            run_buf,
-            allocs_buf,
-            costs_buf,
-            readback_buf,
+            slots,
             chunk,
             errors,
             staging: Vec::new(),
@@ -158,66 +175,74 @@ impl GpuEvaluator {
         if errors.is_empty() { Ok(()) } else { bail!("GPU error on {}: {}", self.adapter, errors.join("; ")) }
     }
 
-    /// Runs one chunk of at most `self.chunk` candidates.
-    fn run_chunk(&mut self, policies: &[f64], out: &mut [f64]) -> Result<()> {
+    /// Decodes, uploads and dispatches one chunk (at most `self.chunk` candidates) in
+    /// `slot`, and asks for its results to be mapped; [`Self::finish`] reads them.
+    fn submit<'o>(&mut self, slot: usize, policies: &[f64], out: &'o mut [f64]) -> InFlight<'o> {
         let s = self.problem.scenarios.len();
         let n = policies.len() / self.problem.dim();
-        let trajectories = (n * s) as u32;
+        let trajectories = n * s;
+        let b = &self.slots[slot];
         self.staging.clear();
         decode_flat_f32(policies, &mut self.staging);
-        self.queue.write_buffer(&self.allocs_buf, 0, bytemuck::cast_slice(&self.staging));
+        self.queue.write_buffer(&b.allocs_buf, 0, bytemuck::cast_slice(&self.staging));
         // NaN sentinel: a slot the kernel never writes reads back as NaN and fails below.
-        self.queue.write_buffer(&self.costs_buf, 0, bytemuck::cast_slice(&self.sentinel[..n * s]));
-        let (x, y) = grid(trajectories);
+        self.queue.write_buffer(&b.costs_buf, 0, bytemuck::cast_slice(&self.sentinel[..trajectories]));
+        let (x, y) = grid(trajectories as u32);
         let run = RunUniform {
             horizon: self.problem.run.horizon_months as u32,
             phases: self.problem.run.phases as u32,
             n_scenarios: s as u32,
-            n_trajectories: trajectories,
+            n_trajectories: trajectories as u32,
             objective: self.problem.run.objective.code(),
             row_stride: x * WORKGROUP_SIZE,
             target_gw: self.problem.run.target_gw_per_year as f32,
             penalty_months: self.problem.run.penalty_months_per_doubling as f32,
         };
-        self.queue.write_buffer(&self.run_buf, 0, bytemuck::bytes_of(&run));
-        let bytes = (n * s * 4) as u64;
+        self.queue.write_buffer(&b.run_buf, 0, bytemuck::bytes_of(&run));
+        let bytes = (trajectories * 4) as u64;
         let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("chunk") });
         {
             let mut pass = encoder
                 .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None });
             pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind_group, &[]);
+            pass.set_bind_group(0, &b.bind_group, &[]);
             pass.dispatch_workgroups(x, y, 1);
         }
-        encoder.copy_buffer_to_buffer(&self.costs_buf, 0, &self.readback_buf, 0, bytes);
-        self.queue.submit(Some(encoder.finish()));
-
-        let slice = self.readback_buf.slice(..bytes);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
+        encoder.copy_buffer_to_buffer(&b.costs_buf, 0, &b.readback_buf, 0, bytes);
+        let submission = self.queue.submit(Some(encoder.finish()));
+        let (tx, mapped) = std::sync::mpsc::channel();
+        b.readback_buf.slice(..bytes).map_async(wgpu::MapMode::Read, move |r| {
             let _ = tx.send(r);
         });
+        InFlight { slot, submission, trajectories, mapped, out }
+    }
+
+    /// Waits for a submitted chunk, copies its costs out and frees its slot.
+    fn finish(&mut self, f: InFlight<'_>) -> Result<()> {
         let waiting = std::time::Instant::now();
         self.device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait { submission_index: Some(f.submission), timeout: None })
             .map_err(|e| anyhow::anyhow!("waiting for the GPU on {} failed: {e}", self.adapter))?;
         self.device_seconds += waiting.elapsed().as_secs_f64();
         self.check_errors()?;
-        rx.recv()
+        f.mapped
+            .recv()
             .context("the GPU dropped the readback")?
             .map_err(|e| anyhow::anyhow!("reading results back from {} failed: {e}", self.adapter))?;
+        let readback = &self.slots[f.slot].readback_buf;
+        let slice = readback.slice(..(f.trajectories * 4) as u64);
         {
             let view = slice.get_mapped_range().map_err(|e| anyhow::anyhow!("mapping GPU results failed: {e}"))?;
             let costs: &[f32] = bytemuck::cast_slice(&view);
-            for (o, &c) in out.iter_mut().zip(costs) {
+            for (o, &c) in f.out.iter_mut().zip(costs) {
                 *o = c as f64;
             }
         }
-        self.readback_buf.unmap();
-        if let Some(i) = out.iter().position(|c| c.is_nan()) {
+        readback.unmap();
+        if let Some(i) = f.out.iter().position(|c| c.is_nan()) {
             bail!(
                 "the GPU kernel left trajectory {i} of a chunk of {} unwritten (or wrote NaN) on {}",
-                n * s,
+                f.trajectories,
                 self.adapter
             );
         }
@@ -249,9 +274,24 @@ impl Evaluator for GpuEvaluator {
         let s = self.problem.scenarios.len();
         anyhow::ensure!(out.len() == policies.len() / dim * s, "trajectory cost buffer has the wrong length");
         let chunk = self.chunk;
-        for (p, o) in policies.chunks(chunk * dim).zip(out.chunks_mut(chunk * s)) {
-            self.run_chunk(p, o)?;
+        // Two chunks in flight: submit chunk k+1 (its decoding and upload overlap chunk k's
+        // compute), then read chunk k back.
+        let mut pending: Option<InFlight<'_>> = None;
+        for (k, (p, o)) in policies.chunks(chunk * dim).zip(out.chunks_mut(chunk * s)).enumerate() {
+            let next = self.submit(k % 2, p, o);
+            if let Some(done) = pending.replace(next)
+                && let Err(e) = self.finish(done)
+            {
+                // Leave no map pending on the other slot: the next call must find both free.
+                if let Some(other) = pending.take() {
+                    let _ = self.finish(other);
+                }
+                return Err(e);
+            }
         }
-        Ok(())
+        match pending {
+            Some(done) => self.finish(done),
+            None => Ok(()),
+        }
     }
 }
