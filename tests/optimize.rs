@@ -291,3 +291,48 @@ fn a_config_with_a_known_optimal_policy_is_solved() {
     assert!(best >= optimum - 1e-9, "the search beat the constructed optimum: {best} < {optimum}");
     assert!(best - optimum < 1e-3, "the search stopped short: {best} vs {optimum}");
 }
+
+#[test]
+fn the_time_budget_stops_a_large_run_and_it_still_writes_everything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("timed");
+    let start = std::time::Instant::now();
+    terafab()
+        .args(["optimize", "--backend", "cpu", "--budget", "100000000", "--time", "2", "--quiet", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let took = start.elapsed().as_secs_f64();
+    let s = summary(&dir);
+    println!("--time 2: stopped after {took:.1} s, {} evaluations", s["evaluations"]);
+    assert_eq!(s["stopped_by_time_budget"], true, "{s}");
+    assert!(s["evaluations"].as_u64().unwrap() < 100_000_000);
+    assert!(s["best_cost"].as_f64().unwrap().is_finite());
+    assert!(read(&dir, "report.md").contains("the time budget stopped it"));
+    // The run honours the limit up to one batch and the output writing (generous bound:
+    // this is a correctness check, not a timing assertion).
+    assert!(took < 60.0, "a 2-second budget took {took:.1} s");
+}
+
+#[test]
+fn json_progress_is_one_object_per_line_ending_with_the_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = terafab()
+        .args(["optimize", "configs/smoke.toml", "--backend", "cpu", "--budget", "3000", "--json", "--out"])
+        .arg(tmp.path().join("json"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["event"] == "stage" && l["stage"] == "screening"));
+    assert!(lines.iter().any(|l| l["event"] == "progress" && l["evals"].as_u64().is_some()));
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "done");
+    assert!(last["summary"]["best_cost"].as_f64().is_some());
+}

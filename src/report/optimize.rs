@@ -158,7 +158,6 @@ impl Outcome {
             let phases = hand_policy(text, exp.run.phases)?;
             others.push(PolicyResult::new(&format!("hand-written: {name}"), exp, problem, phases));
         }
-        let fs = &best.nominal.final_state;
         let ttt = best.nominal_months_to_target;
         let summary = Summary {
             config: exp.source.clone(),
@@ -197,7 +196,6 @@ impl Outcome {
             comparison: std::iter::once(best.clone()).chain(others.iter().cloned()).collect(),
             plan: m.plan.clone(),
         };
-        let _ = fs;
         Ok(Outcome {
             summary,
             best,
