@@ -67,10 +67,12 @@ impl PolicyResult {
 
 /// A built-in policy for a run with `phases` phases: as written, or, when written for
 /// another number of phases, each phase taking the written phase that covers its middle.
-fn hand_policy(text: &str, phases: usize) -> Result<Vec<PhaseAlloc<f64>>> {
+/// Returns the phases and how many the file has.
+fn hand_policy(text: &str, phases: usize) -> Result<(Vec<PhaseAlloc<f64>>, usize)> {
     let written: usize = text.lines().filter(|l| l.trim_start().starts_with("[[phase]]")).count();
     let own = parse_policy_toml(text, written.max(1)).context("a built-in policy does not parse")?;
-    Ok((0..phases).map(|j| own[((2 * j + 1) * own.len() / (2 * phases)).min(own.len() - 1)]).collect())
+    let mapped = (0..phases).map(|j| own[((2 * j + 1) * own.len() / (2 * phases)).min(own.len() - 1)]).collect();
+    Ok((mapped, own.len()))
 }
 
 /// Everything summary.json says.
@@ -155,8 +157,13 @@ impl Outcome {
             others.push(PolicyResult::new(&name, exp, problem, decode(x)));
         }
         for (name, text) in crate::cli::BUILTIN_POLICIES {
-            let phases = hand_policy(text, exp.run.phases)?;
-            others.push(PolicyResult::new(&format!("hand-written: {name}"), exp, problem, phases));
+            let (phases, written) = hand_policy(text, exp.run.phases)?;
+            let label = if written == exp.run.phases {
+                format!("hand-written: {name}")
+            } else {
+                format!("hand-written: {name} (its {written} phases mapped onto {})", exp.run.phases)
+            };
+            others.push(PolicyResult::new(&label, exp, problem, phases));
         }
         let ttt = best.nominal_months_to_target;
         let summary = Summary {
