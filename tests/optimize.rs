@@ -336,3 +336,24 @@ fn json_progress_is_one_object_per_line_ending_with_the_result() {
     assert_eq!(last["event"], "done");
     assert!(last["summary"]["best_cost"].as_f64().is_some());
 }
+
+#[test]
+fn the_gpu_backend_gives_the_same_result_twice() {
+    if terafab::gpu::adapter::list_adapters().is_empty() {
+        assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true and {}", terafab::gpu::adapter::INSTALL_HINT);
+        eprintln!("SKIPPED: {}", terafab::gpu::adapter::INSTALL_HINT);
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a, &b] {
+        terafab()
+            .args(["optimize", "configs/smoke.toml", "--backend", "gpu", "--budget", "3000", "--quiet", "--out"])
+            .arg(dir)
+            .assert()
+            .success();
+    }
+    assert_eq!(summary(&a)["backend"], "gpu");
+    assert_eq!(read(&a, "best_policy.toml"), read(&b, "best_policy.toml"));
+    assert_eq!(read(&a, "convergence.csv"), read(&b, "convergence.csv"));
+}
