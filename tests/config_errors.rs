@@ -89,6 +89,8 @@ fn out_of_range_values_name_key_value_and_rule() {
     assert_has(&err("[run]\nhorizon_months = 5\n"), &["run.horizon_months = 5: must be between 12 and 1200"]);
     assert_has(&err("[scenarios]\nlevel = 1.5\n"), &["scenarios.level = 1.5"]);
     assert_has(&err("[design]\ndesign_min_months = 30\n"), &["design.design_min_months = 30: must not exceed"]);
+    assert_has(&err("[search]\nstep_size = 0\n"), &["search.step_size = 0: must be between 0.01 and 20"]);
+    assert_has(&err("[search]\npopulation = 2\n"), &["search.population = 2: must be between 4 and"]);
 }
 
 #[test]

@@ -56,6 +56,8 @@ pub struct SearchSettings {
     pub polish_evals: u64,
     /// Also run a random search of the same budget, for the report's comparison.
     pub compare_random: bool,
+    /// CMA-ES's initial step size, in policy-vector units (the box is [-10, 10]).
+    pub step_size: f64,
 }
 
 /// `[scenarios]`, validated.
@@ -436,6 +438,7 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
             checkpoint_every: 10,
             polish_evals: 2_000,
             compare_random: true,
+            step_size: 2.0,
         });
     };
     let solver = match cx.choice(&s.solver, "search.solver", "cmaes", &["cmaes", "pso"])?.as_str() {
@@ -471,5 +474,6 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         checkpoint_every: cx.int(&s.checkpoint_every, "search.checkpoint_every", 10, 1, 1 << 20)? as usize,
         polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
         compare_random: s.compare_random.unwrap_or(true),
+        step_size: cx.float(&s.step_size, "search.step_size", 2.0, 0.01, 20.0)?,
     })
 }

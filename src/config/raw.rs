@@ -114,4 +114,5 @@ pub struct RawSearch {
     pub checkpoint_every: Option<Spanned<i64>>,
     pub polish_evals: Option<Spanned<i64>>,
     pub compare_random: Option<bool>,
+    pub step_size: Option<Spanned<f64>>,
 }
