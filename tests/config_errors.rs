@@ -91,6 +91,7 @@ fn out_of_range_values_name_key_value_and_rule() {
     assert_has(&err("[design]\ndesign_min_months = 30\n"), &["design.design_min_months = 30: must not exceed"]);
     assert_has(&err("[search]\nstep_size = 0\n"), &["search.step_size = 0: must be between 0.01 and 20"]);
     assert_has(&err("[search]\npopulation = 2\n"), &["search.population = 2: must be between 4 and"]);
+    assert_has(&err("[search]\npopulation_runs = 0\n"), &["search.population_runs = 0: must be between 1 and 64"]);
 }
 
 #[test]

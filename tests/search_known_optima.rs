@@ -60,6 +60,7 @@ fn plan(solver: SolverChoice, population: usize, budget: u64, sigma0: f64) -> Pl
         seeds_from_screening: 8,
         solver,
         population,
+        population_runs: 1,
         sigma0,
         polish_evals: 3_000,
         checkpoint_every: 10,

@@ -52,6 +52,7 @@ pub fn resolve_plan(s: &SearchSettings, seed: u64, budget: Option<u64>, class: D
         seeds_from_screening: s.seeds_from_screening,
         solver: s.solver,
         population,
+        population_runs: s.population_runs,
         sigma0: s.step_size,
         polish_evals: s.polish_evals,
         checkpoint_every: s.checkpoint_every as u64,

@@ -39,6 +39,10 @@ pub enum SolverChoice {
     Pso,
 }
 
+/// Independent population searches by default: splitting the budget six ways beat one
+/// search by 4.9 months on average over seeds 1-9 (README, "How the default was chosen").
+pub const DEFAULT_POPULATION_RUNS: usize = 6;
+
 /// `[search]`, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchSettings {
@@ -58,6 +62,8 @@ pub struct SearchSettings {
     pub compare_random: bool,
     /// CMA-ES's initial step size, in policy-vector units (the box is [-10, 10]).
     pub step_size: f64,
+    /// Independent population searches the budget is split between.
+    pub population_runs: usize,
 }
 
 /// `[scenarios]`, validated.
@@ -439,6 +445,7 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
             polish_evals: 2_000,
             compare_random: true,
             step_size: 2.0,
+            population_runs: DEFAULT_POPULATION_RUNS,
         });
     };
     let solver = match cx.choice(&s.solver, "search.solver", "cmaes", &["cmaes", "pso"])?.as_str() {
@@ -475,5 +482,7 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
         compare_random: s.compare_random.unwrap_or(true),
         step_size: cx.float(&s.step_size, "search.step_size", 2.0, 0.01, 20.0)?,
+        population_runs: cx.int(&s.population_runs, "search.population_runs", DEFAULT_POPULATION_RUNS as i64, 1, 64)?
+            as usize,
     })
 }

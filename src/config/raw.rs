@@ -115,4 +115,5 @@ pub struct RawSearch {
     pub polish_evals: Option<Spanned<i64>>,
     pub compare_random: Option<bool>,
     pub step_size: Option<Spanned<f64>>,
+    pub population_runs: Option<Spanned<i64>>,
 }

@@ -36,6 +36,9 @@ pub struct Plan {
     pub solver: SolverChoice,
     /// Candidates per generation.
     pub population: usize,
+    /// Independent population searches the stage's budget is split between, each started
+    /// from another of the best screened candidates (1: one search with all of it).
+    pub population_runs: usize,
     /// CMA-ES initial step size, in the units of the search box.
     pub sigma0: f64,
     pub polish_evals: u64,
@@ -92,6 +95,10 @@ pub struct RunState {
     pub history: Vec<ConvergencePoint>,
     pub stages: Vec<StageSummary>,
     pub baseline: Baseline,
+    /// Population searches finished so far.
+    pub population_runs_done: usize,
+    /// Evaluations when the population stage began (its budget is split from there).
+    pub evals_before_population: Option<u64>,
     /// The time budget stopped the run.
     pub out_of_time: bool,
     /// Wall-clock seconds the run has taken, over all its sessions (resumes).
@@ -111,6 +118,8 @@ impl RunState {
             history: Vec::new(),
             stages: Vec::new(),
             baseline: Baseline::default(),
+            population_runs_done: 0,
+            evals_before_population: None,
             out_of_time: false,
             wall_seconds: 0.0,
         }
@@ -225,28 +234,41 @@ pub fn run(
                 save(&mut st)?;
             }
             Stage::Population => {
-                let budget = st.plan.budget_evals.saturating_sub(st.evals).saturating_sub(st.plan.polish_evals);
-                if st.top.is_empty() || budget < st.plan.population as u64 {
-                    progress.note("population search skipped: no evaluations left for one generation");
-                } else {
-                    progress.stage(solver_name(st.plan.solver), st.evals + budget);
-                    let path = checkpoints.map(|c| c.solver("population"));
+                let start = *st.evals_before_population.get_or_insert(st.evals);
+                let total = st.plan.budget_evals.saturating_sub(start).saturating_sub(st.plan.polish_evals);
+                let runs = st.plan.population_runs.max(1);
+                let k = st.population_runs_done;
+                let budget = (total / runs as u64).min(total.saturating_sub(st.evals - start));
+                if k < runs && !st.top.is_empty() && budget >= st.plan.population as u64 {
+                    let name = match runs {
+                        1 => solver_name(st.plan.solver).to_string(),
+                        _ => format!("{} run {}/{runs}", solver_name(st.plan.solver), k + 1),
+                    };
+                    progress.stage(&name, st.evals + budget);
+                    let file = format!("population-{k}");
+                    let path = checkpoints.map(|c| c.solver(&file));
                     let seam = SeamCost::new(cost).with_deadline(deadline).with_progress(&report);
-                    let name = solver_name(st.plan.solver);
                     match st.plan.solver {
                         SolverChoice::Cmaes => {
-                            let r = population_cmaes(&st, seam, budget, path)?;
-                            absorb(&mut st, r, name)
+                            let r = population_cmaes(&st, seam, budget, k, path)?;
+                            absorb(&mut st, r, &name)
                         }
                         SolverChoice::Pso => {
-                            let r = population_pso(&st, seam, budget, path)?;
-                            absorb(&mut st, r, name)
+                            let r = population_pso(&st, seam, budget, k, path)?;
+                            absorb(&mut st, r, &name)
                         }
                     }
+                    st.population_runs_done = k + 1;
+                    save(&mut st)?;
+                    remove_solver_checkpoint(checkpoints, &file)?;
+                    if st.population_runs_done < runs {
+                        continue;
+                    }
+                } else if k == 0 {
+                    progress.note("population search skipped: no evaluations left for one generation");
                 }
                 st.stage = Stage::Polish;
                 save(&mut st)?;
-                remove_solver_checkpoint(checkpoints, "population")?;
             }
             Stage::Polish => {
                 let budget = st.plan.polish_evals.min(st.plan.budget_evals.saturating_sub(st.evals));
@@ -379,17 +401,23 @@ macro_rules! execute {
     }};
 }
 
+/// Population search number `run`: the first starts at the best screened candidate with
+/// the other seeds injected; later ones each start at the next screened candidate.
 fn population_cmaes(
     st: &RunState,
     seam: SeamCost<'_>,
     budget: u64,
+    run: usize,
     path: Option<PathBuf>,
 ) -> Result<StageResult<CmaEs>> {
     let p = &st.plan;
     let bound = seam.bound();
-    let mean = st.top[0].2.clone();
-    let seeds: Vec<Vec<f64>> = st.top.iter().map(|t| t.2.clone()).collect();
-    let es = CmaEs::new(mean, p.sigma0, p.population, bound, p.seed ^ 0x000C_3AE5).with_injected(seeds);
+    let mean = st.top[run % st.top.len()].2.clone();
+    let seeds: Vec<Vec<f64>> = match run {
+        0 => st.top.iter().map(|t| t.2.clone()).collect(),
+        _ => Vec::new(),
+    };
+    let es = CmaEs::new(mean, p.sigma0, p.population, bound, p.seed ^ 0x000C_3AE5 ^ run as u64).with_injected(seeds);
     let tracked = Tracked::new(es, st.evals, budget, p.population as u64);
     Ok(execute!(seam, tracked, path, p.checkpoint_every, |s: CmaState| s.max_iters(u64::MAX)))
 }
@@ -397,13 +425,19 @@ fn population_cmaes(
 type Swarm = ParticleSwarm<Vec<f64>, f64, Xoshiro256PlusPlus>;
 type SwarmState = argmin::core::PopulationState<Particle<Vec<f64>, f64>, f64>;
 
-fn population_pso(st: &RunState, seam: SeamCost<'_>, budget: u64, path: Option<PathBuf>) -> Result<StageResult<Swarm>> {
+fn population_pso(
+    st: &RunState,
+    seam: SeamCost<'_>,
+    budget: u64,
+    run: usize,
+    path: Option<PathBuf>,
+) -> Result<StageResult<Swarm>> {
     let p = &st.plan;
     let (dim, bound) = (seam.dim(), seam.bound());
     let resuming = path.as_ref().is_some_and(|p| p.exists());
     // The swarm starts at the screened seeds plus uniform points of the box, with small
     // random velocities (argmin's own start is uniform with velocities the box's width).
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x9507);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x9507 ^ run as u64);
     let mut particles = Vec::new();
     if !resuming {
         let fresh = p.population.saturating_sub(st.top.len());
@@ -418,7 +452,7 @@ fn population_pso(st: &RunState, seam: SeamCost<'_>, budget: u64, path: Option<P
         }
     }
     let swarm = ParticleSwarm::new((vec![-bound; dim], vec![bound; dim]), p.population)
-        .with_rng_generator(Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x5A4D));
+        .with_rng_generator(Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x5A4D ^ run as u64));
     let tracked = Tracked::new(swarm, st.evals, budget, p.population as u64);
     Ok(execute!(seam, tracked, path, p.checkpoint_every, move |s: SwarmState| {
         let s = s.max_iters(u64::MAX);
