@@ -248,13 +248,14 @@ pub fn run(
                     let file = format!("population-{k}");
                     let path = checkpoints.map(|c| c.solver(&file));
                     let seam = SeamCost::new(cost).with_deadline(deadline).with_progress(&report);
+                    let run = PopulationRun { budget, index: k, checkpoint: path };
                     match st.plan.solver {
                         SolverChoice::Cmaes => {
-                            let r = population_cmaes(&st, seam, budget, k, path)?;
+                            let r = population_cmaes(&st, seam, run)?;
                             absorb(&mut st, r, &name)
                         }
                         SolverChoice::Pso => {
-                            let r = population_pso(&st, seam, budget, k, path)?;
+                            let r = population_pso(&st, seam, run)?;
                             absorb(&mut st, r, &name)
                         }
                     }
@@ -401,16 +402,20 @@ macro_rules! execute {
     }};
 }
 
-/// Population search number `run`: the first starts at the best screened candidate with
-/// the other seeds injected; later ones each start at the next screened candidate.
-fn population_cmaes(
-    st: &RunState,
-    seam: SeamCost<'_>,
+/// One of the population stage's independent searches.
+#[derive(Debug)]
+struct PopulationRun {
+    /// Evaluations it may use.
     budget: u64,
-    run: usize,
-    path: Option<PathBuf>,
-) -> Result<StageResult<CmaEs>> {
-    let p = &st.plan;
+    /// Which run (0-based): it starts at the `index`-th best screened candidate.
+    index: usize,
+    checkpoint: Option<PathBuf>,
+}
+
+/// CMA-ES run: the first starts at the best screened candidate with the other seeds
+/// injected; later ones each start at the next screened candidate.
+fn population_cmaes(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Result<StageResult<CmaEs>> {
+    let (p, run, budget, path) = (&st.plan, r.index, r.budget, r.checkpoint);
     let bound = seam.bound();
     let mean = st.top[run % st.top.len()].2.clone();
     let seeds: Vec<Vec<f64>> = match run {
@@ -425,14 +430,8 @@ fn population_cmaes(
 type Swarm = ParticleSwarm<Vec<f64>, f64, Xoshiro256PlusPlus>;
 type SwarmState = argmin::core::PopulationState<Particle<Vec<f64>, f64>, f64>;
 
-fn population_pso(
-    st: &RunState,
-    seam: SeamCost<'_>,
-    budget: u64,
-    run: usize,
-    path: Option<PathBuf>,
-) -> Result<StageResult<Swarm>> {
-    let p = &st.plan;
+fn population_pso(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Result<StageResult<Swarm>> {
+    let (p, run, budget, path) = (&st.plan, r.index, r.budget, r.checkpoint);
     let (dim, bound) = (seam.dim(), seam.bound());
     let resuming = path.as_ref().is_some_and(|p| p.exists());
     // The swarm starts at the screened seeds plus uniform points of the box, with small
