@@ -18,7 +18,8 @@ pub struct Figure {
     pub caption: &'static str,
 }
 
-const RED: RGBColor = RGBColor(200, 30, 30);
+/// Reference lines (targets, caps): near-black, distinct from every series colour.
+const REFERENCE: RGBColor = RGBColor(30, 30, 30);
 
 fn line(name: &str, color: RGBColor, reference: bool, points: Vec<(f64, f64)>) -> Series {
     Series { name: name.into(), points, color, reference }
@@ -53,7 +54,7 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
         deploy.push(line(&other.name, PALETTE[k + 1], true, pts));
     }
     let target = format!("target {} GW/yr", exp.run.target_gw_per_year);
-    deploy.push(line(&target, RED, true, flat(exp, exp.run.target_gw_per_year)));
+    deploy.push(line(&target, REFERENCE, true, flat(exp, exp.run.target_gw_per_year)));
     add(
         "deployment",
         "Accelerator power deployed over the trailing 12 months (GW/yr), nominal scenario, against the target",
@@ -73,7 +74,7 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
                 line("chips installed, ground", PALETTE[2], false, monthly(exp, t, |r| r.state.installed_ground_gw)),
                 line("space power", PALETTE[3], false, monthly(exp, t, |r| r.state.space_power_gw)),
                 line("chips installed, space", PALETTE[4], false, monthly(exp, t, |r| r.state.installed_space_gw)),
-                line("ground power cap", RED, true, flat(exp, o.ground_cap_gw)),
+                line("ground power cap", REFERENCE, true, flat(exp, o.ground_cap_gw)),
             ],
         )],
     )?;

@@ -129,7 +129,8 @@ fn tf(v: f64, log: bool) -> Option<f64> {
 }
 
 fn label(v: f64, log: bool) -> String {
-    let x = if log { 10f64.powf(v) } else { v };
+    // Log axes tick at uneven values (10^0.6 = 3981): keep two significant digits.
+    let x = if log { round_significant(10f64.powf(v), 2) } else { v };
     let a = x.abs();
     if a == 0.0 {
         "0".into()
@@ -143,6 +144,14 @@ fn label(v: f64, log: bool) -> String {
         let s = format!("{x:.digits$}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
+}
+
+fn round_significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
