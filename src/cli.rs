@@ -167,11 +167,7 @@ pub enum ConfigAction {
 #[error("{0}")]
 pub struct BadInput(pub String);
 
-/// Built-in policies, so comparisons work from any directory.
-pub const BUILTIN_POLICIES: [(&str, &str); 2] = [
-    ("balanced", include_str!("../configs/policies/balanced.toml")),
-    ("ground-only", include_str!("../configs/policies/ground-only.toml")),
-];
+pub use crate::config::BUILTIN_POLICIES;
 
 pub fn run(cli: Cli) -> Result<()> {
     let g = &cli.global;

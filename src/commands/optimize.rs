@@ -121,7 +121,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     }
     let ckpt = checkpoint_dir(&out);
     let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
-    let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref(), &manifest)?;
+    let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
     write_outputs(&out, &exp, &outcome)?;
     if args.json {
         println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));

@@ -39,6 +39,13 @@ pub enum SolverChoice {
     Pso,
 }
 
+/// The hand-written policies, built in so `--policy balanced` and the report's comparisons
+/// work from any directory.
+pub const BUILTIN_POLICIES: [(&str, &str); 2] = [
+    ("balanced", include_str!("../../configs/policies/balanced.toml")),
+    ("ground-only", include_str!("../../configs/policies/ground-only.toml")),
+];
+
 /// Independent population searches by default: splitting the budget six ways beat one
 /// search by 4.9 months on average over seeds 1-9 (README, "How the default was chosen").
 pub const DEFAULT_POPULATION_RUNS: usize = 6;

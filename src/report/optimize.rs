@@ -7,7 +7,6 @@ use super::figures;
 use super::markdown;
 use super::summary::TrajectorySummary;
 use super::{AtomicFile, peak_rss_bytes, trajectory, write_atomic};
-use crate::commands::optimize::Manifest;
 use crate::config::Experiment;
 use crate::eval::{Evaluator, Problem, policy_cost};
 use crate::model::policy::{PhaseAlloc, decode, parse_policy_toml, to_policy_toml};
@@ -131,7 +130,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(exp: &Experiment, problem: &Problem, st: &RunState, ev: &dyn Evaluator, m: &Manifest) -> Result<Self> {
+    pub fn new(exp: &Experiment, problem: &Problem, st: &RunState, ev: &dyn Evaluator) -> Result<Self> {
         let (search_cost, x) = st.best.clone().context("the search evaluated no candidate")?;
         let labels = exp.run.phase_labels();
         let header = format!(
@@ -156,7 +155,7 @@ impl Outcome {
             let name = format!("random search ({} evaluations)", st.baseline.evals);
             others.push(PolicyResult::new(&name, exp, problem, decode(x)));
         }
-        for (name, text) in crate::cli::BUILTIN_POLICIES {
+        for (name, text) in crate::config::BUILTIN_POLICIES {
             let (phases, written) = hand_policy(text, exp.run.phases)?;
             let label = if written == exp.run.phases {
                 format!("hand-written: {name}")
@@ -180,7 +179,7 @@ impl Outcome {
             target_date: ttt.map(|t| exp.run.start.plus(t.floor() as i64).to_string()),
             target_reached_in_scenarios: best.reached_in,
             evaluations: st.evals,
-            budget_evals: m.plan.budget_evals,
+            budget_evals: st.plan.budget_evals,
             wall_seconds: st.wall_seconds,
             eval_seconds: st.eval_seconds + st.baseline.eval_seconds,
             search_overhead_fraction: if st.wall_seconds > 0.0 {
@@ -201,7 +200,7 @@ impl Outcome {
                 best_cost: *c,
             }),
             comparison: std::iter::once(best.clone()).chain(others.iter().cloned()).collect(),
-            plan: m.plan.clone(),
+            plan: st.plan.clone(),
         };
         Ok(Outcome {
             summary,
