@@ -175,3 +175,23 @@ fn resume(
     }
     Ok((exp, dir.to_path_buf(), Some(m)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_round_trips_the_plan_exactly() {
+        // --resume compares the saved plan with the checkpoint's: floats must come back
+        // bit for bit from run.json.
+        let exp = crate::config::default_experiment();
+        let mut plan = resolve_plan(&exp.search, 42, Some(12_345), DeviceClass::Cpu).unwrap();
+        for sigma in [0.1, 0.3, 2.0 / 3.0, 1e-2, 19.999999999999996, std::f64::consts::PI] {
+            plan.sigma0 = sigma;
+            let text = serde_json::to_string_pretty(&plan).unwrap();
+            let back: Plan = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, plan, "{text}");
+            assert_eq!(back.sigma0.to_bits(), sigma.to_bits());
+        }
+    }
+}
