@@ -94,16 +94,6 @@ impl CmaEs {
         self
     }
 
-    pub fn lambda(&self) -> usize {
-        self.lambda
-    }
-    pub fn sigma(&self) -> f64 {
-        self.sigma
-    }
-    pub fn mean(&self) -> &[f64] {
-        &self.mean
-    }
-
     /// `y = L z`.
     fn times_chol(&self, z: &[f64]) -> Vec<f64> {
         let n = self.n;
@@ -253,9 +243,7 @@ where
     }
 
     fn terminate(&mut self, _state: &CmaState) -> TerminationStatus {
-        let n = self.n;
-        let widest = (0..n).map(|i| self.cov[i * n + i]).fold(0.0, f64::max).sqrt();
-        if self.sigma * widest < 1e-12 * self.bound {
+        if self.spread() < 1e-12 * self.bound {
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         } else {
             TerminationStatus::NotTerminated
@@ -264,8 +252,8 @@ where
 }
 
 impl CmaEs {
-    /// The step-size-scaled spread along the widest axis, for progress lines.
-    pub fn spread(&self) -> f64 {
+    /// The step size times the widest axis's standard deviation: how far samples reach.
+    fn spread(&self) -> f64 {
         let n = self.n;
         self.sigma * (0..n).map(|i| self.cov[i * n + i]).fold(0.0, f64::max).sqrt()
     }

@@ -2,7 +2,7 @@
 //! `bulk_cost` is one batched call. It clamps points into the box, counts evaluations,
 //! times them, and remembers the best point seen since the last [`SeamCost::take`].
 
-use super::BatchCost;
+use super::{BatchCost, Best, offer};
 use argmin::core::{CostFunction, Error};
 use std::borrow::Borrow;
 use std::sync::Mutex;
@@ -14,16 +14,14 @@ pub struct Seen {
     pub evals: u64,
     pub eval_seconds: f64,
     /// The best (cost, point) evaluated, if any.
-    pub best: Option<(f64, Vec<f64>)>,
+    pub best: Best,
 }
 
 impl Seen {
     fn record(&mut self, points: &[f64], costs: &[f64], dim: usize) {
         self.evals += costs.len() as u64;
         for (x, &c) in points.chunks_exact(dim).zip(costs) {
-            if !c.is_nan() && self.best.as_ref().is_none_or(|(b, _)| c < *b) {
-                self.best = Some((c, x.to_vec()));
-            }
+            offer(&mut self.best, c, x);
         }
     }
 }

@@ -22,6 +22,16 @@ pub trait BatchCost: Send {
     fn bulk_cost(&mut self, points: &[f64], out: &mut [f64]) -> Result<()>;
 }
 
+/// The best (cost, point) seen so far, if any.
+pub type Best = Option<(f64, Vec<f64>)>;
+
+/// Keeps `(cost, x)` in `best` if it is better; a NaN cost never is.
+pub fn offer(best: &mut Best, cost: f64, x: &[f64]) {
+    if !cost.is_nan() && best.as_ref().is_none_or(|(b, _)| cost < *b) {
+        *best = Some((cost, x.to_vec()));
+    }
+}
+
 /// The model's evaluators are the production implementation: a point is an encoded
 /// policy, its cost the aggregate over the scenarios.
 impl BatchCost for Box<dyn Evaluator> {

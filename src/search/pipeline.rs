@@ -5,12 +5,12 @@
 //! after every screening chunk and stage, and argmin checkpoints the solvers, so a run
 //! killed at any instant resumes to the same result.
 
-use super::BatchCost;
 use super::checkpoint::{AtomicCheckpoint, from_bytes, to_bytes};
 use super::cmaes::{CmaEs, CmaState};
 use super::cost::SeamCost;
 use super::progress::Progress;
 use super::tracked::{ConvergencePoint, Tracked};
+use super::{BatchCost, Best, offer};
 use crate::config::SolverChoice;
 use crate::eval::sample::QuasiRandom;
 use crate::report::write_atomic;
@@ -75,7 +75,7 @@ pub struct StageSummary {
 pub struct Baseline {
     pub evals: u64,
     pub eval_seconds: f64,
-    pub best: Option<(f64, Vec<f64>)>,
+    pub best: Best,
 }
 
 /// The run so far: saved after every chunk and stage, and returned at the end.
@@ -89,7 +89,7 @@ pub struct RunState {
     pub evals: u64,
     pub eval_seconds: f64,
     /// The best (cost, point) found.
-    pub best: Option<(f64, Vec<f64>)>,
+    pub best: Best,
     /// The best screened (cost, sequence index, point), best first.
     pub top: Vec<(f64, u64, Vec<f64>)>,
     pub history: Vec<ConvergencePoint>,
@@ -97,8 +97,6 @@ pub struct RunState {
     pub baseline: Baseline,
     /// Population searches finished so far.
     pub population_runs_done: usize,
-    /// Evaluations when the population stage began (its budget is split from there).
-    pub evals_before_population: Option<u64>,
     /// The time budget stopped the run.
     pub out_of_time: bool,
     /// Wall-clock seconds the run has taken, over all its sessions (resumes).
@@ -119,18 +117,12 @@ impl RunState {
             stages: Vec::new(),
             baseline: Baseline::default(),
             population_runs_done: 0,
-            evals_before_population: None,
             out_of_time: false,
             wall_seconds: 0.0,
         }
     }
     pub fn best_cost(&self) -> f64 {
         self.best.as_ref().map_or(f64::INFINITY, |b| b.0)
-    }
-    fn offer(&mut self, cost: f64, x: &[f64]) {
-        if !cost.is_nan() && cost < self.best_cost() {
-            self.best = Some((cost, x.to_vec()));
-        }
     }
 }
 
@@ -188,6 +180,8 @@ pub fn run(
     };
     let past = || deadline.is_some_and(|d| Instant::now() >= d);
     let dim = cost.dim();
+    // The screening's sequence; the random baseline continues it.
+    let sampler = QuasiRandom::new(dim, st.plan.seed);
     let report = |evals: u64, best: f64| progress.update(evals, best);
 
     loop {
@@ -200,20 +194,13 @@ pub fn run(
                 let end = st.plan.screening.min(st.plan.budget_evals);
                 progress.stage("screening", end);
                 let t0 = st.eval_seconds;
-                let sampler = QuasiRandom::new(dim, st.plan.seed);
-                let bound = cost.bound();
                 while st.sweep_done < end && !past() {
                     let n = (end - st.sweep_done).min(st.plan.sweep_chunk as u64) as usize;
-                    let mut points = Vec::with_capacity(n * dim);
-                    sampler.fill(st.sweep_done, n, &mut points);
-                    points.iter_mut().for_each(|v| *v = v.clamp(-bound, bound));
-                    let mut costs = vec![f64::NAN; n];
-                    let t = Instant::now();
-                    cost.bulk_cost(&points, &mut costs)?;
-                    st.eval_seconds += t.elapsed().as_secs_f64();
+                    let (points, costs, seconds) = sweep(cost, &sampler, st.sweep_done, n)?;
+                    st.eval_seconds += seconds;
                     for (i, (x, &c)) in points.chunks_exact(dim).zip(&costs).enumerate() {
                         keep_top(&mut st.top, st.plan.seeds_from_screening, c, st.sweep_done + i as u64, x);
-                        st.offer(c, x);
+                        offer(&mut st.best, c, x);
                     }
                     st.sweep_done += n as u64;
                     st.evals += n as u64;
@@ -234,7 +221,9 @@ pub fn run(
                 save(&mut st)?;
             }
             Stage::Population => {
-                let start = *st.evals_before_population.get_or_insert(st.evals);
+                // Screening is the only stage before this one: its evaluations are where
+                // the population stage's budget is split from.
+                let start = st.stages.first().map_or(0, |s| s.evals);
                 let total = st.plan.budget_evals.saturating_sub(start).saturating_sub(st.plan.polish_evals);
                 let runs = st.plan.population_runs.max(1);
                 let k = st.population_runs_done;
@@ -289,25 +278,16 @@ pub fn run(
                 // the same sequence on up to as many points as the optimizer evaluated.
                 if st.plan.compare_random {
                     progress.stage("random search (comparison)", st.evals);
-                    let sampler = QuasiRandom::new(dim, st.plan.seed);
-                    let bound = cost.bound();
                     if st.baseline.best.is_none() {
                         st.baseline.best = st.top.first().map(|(c, _, x)| (*c, x.clone()));
                         st.baseline.evals = st.sweep_done;
                     }
                     while st.sweep_done < st.evals && !past() {
                         let n = (st.evals - st.sweep_done).min(st.plan.sweep_chunk as u64) as usize;
-                        let mut points = Vec::with_capacity(n * dim);
-                        sampler.fill(st.sweep_done, n, &mut points);
-                        points.iter_mut().for_each(|v| *v = v.clamp(-bound, bound));
-                        let mut costs = vec![f64::NAN; n];
-                        let t = Instant::now();
-                        cost.bulk_cost(&points, &mut costs)?;
-                        st.baseline.eval_seconds += t.elapsed().as_secs_f64();
+                        let (points, costs, seconds) = sweep(cost, &sampler, st.sweep_done, n)?;
+                        st.baseline.eval_seconds += seconds;
                         for (x, &c) in points.chunks_exact(dim).zip(&costs) {
-                            if !c.is_nan() && st.baseline.best.as_ref().is_none_or(|b| c < b.0) {
-                                st.baseline.best = Some((c, x.to_vec()));
-                            }
+                            offer(&mut st.baseline.best, c, x);
                         }
                         st.sweep_done += n as u64;
                         st.baseline.evals = st.sweep_done;
@@ -333,6 +313,19 @@ pub fn solver_name(s: SolverChoice) -> &'static str {
     }
 }
 
+/// Costs points `from .. from + n` of the quasi-random sequence (clamped into the box):
+/// the points, their costs, and the seconds spent evaluating.
+fn sweep(cost: &mut dyn BatchCost, sampler: &QuasiRandom, from: u64, n: usize) -> Result<(Vec<f64>, Vec<f64>, f64)> {
+    let bound = cost.bound();
+    let mut points = Vec::with_capacity(n * cost.dim());
+    sampler.fill(from, n, &mut points);
+    points.iter_mut().for_each(|v| *v = v.clamp(-bound, bound));
+    let mut costs = vec![f64::NAN; n];
+    let t = Instant::now();
+    cost.bulk_cost(&points, &mut costs)?;
+    Ok((points, costs, t.elapsed().as_secs_f64()))
+}
+
 /// Keeps the `k` best (cost, index, point), best first, ties broken by index.
 fn keep_top(top: &mut Vec<(f64, u64, Vec<f64>)>, k: usize, cost: f64, index: u64, x: &[f64]) {
     if cost.is_nan() || (top.len() >= k && top.last().is_some_and(|w| (w.0, w.1) <= (cost, index))) {
@@ -348,7 +341,7 @@ fn absorb<S>(st: &mut RunState, (tracked, reason): (Tracked<S>, TerminationStatu
     st.evals += tracked.evals;
     st.eval_seconds += tracked.eval_seconds;
     if let Some((c, x)) = &tracked.best {
-        st.offer(*c, x);
+        offer(&mut st.best, *c, x);
     }
     let run_best = st.best_cost();
     st.history.extend(tracked.history.iter().map(|p| ConvergencePoint { evals: p.evals, best: p.best.min(run_best) }));

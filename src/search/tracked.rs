@@ -4,6 +4,7 @@
 //! It is serialised with the solver, so a checkpoint carries all of it.
 
 use super::cost::SeamCost;
+use super::{Best, offer};
 use argmin::core::{Error, KV, Problem, Solver, State, TerminationReason, TerminationStatus};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ pub struct Tracked<S> {
     /// Most evaluations one iteration of `inner` can take.
     pub per_iteration: u64,
     /// Best (cost, point) of this stage.
-    pub best: Option<(f64, Vec<f64>)>,
+    pub best: Best,
     pub history: Vec<ConvergencePoint>,
     /// Set when an iteration ends past the run's deadline.
     pub out_of_time: bool,
@@ -53,10 +54,8 @@ impl<S> Tracked<S> {
         let seen = cost.take();
         self.evals += seen.evals;
         self.eval_seconds += seen.eval_seconds;
-        if let Some((c, x)) = seen.best
-            && self.best.as_ref().is_none_or(|(b, _)| c < *b)
-        {
-            self.best = Some((c, x));
+        if let Some((c, x)) = seen.best {
+            offer(&mut self.best, c, &x);
         }
         if let Some((b, _)) = &self.best {
             self.history.push(ConvergencePoint { evals: self.evals_before + self.evals, best: *b });
