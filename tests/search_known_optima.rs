@@ -13,6 +13,8 @@ struct TestFn {
     shift: Vec<f64>,
     f: fn(&[f64]) -> f64,
     calls: u64,
+    /// Every cost returned, in order.
+    seen: Vec<f64>,
 }
 
 impl TestFn {
@@ -20,7 +22,7 @@ impl TestFn {
         // A fixed, irregular shift inside [-2, 2] so the optimum is not at the centre.
         let shift =
             (0..dim).map(|i| if shifted { 2.0 * ((i as f64 * 1.618).fract() * 2.0 - 1.0) } else { 0.0 }).collect();
-        TestFn { dim, shift, f, calls: 0 }
+        TestFn { dim, shift, f, calls: 0, seen: Vec::new() }
     }
 }
 
@@ -36,6 +38,7 @@ impl BatchCost for TestFn {
         for (x, o) in points.chunks_exact(self.dim).zip(out.iter_mut()) {
             let z: Vec<f64> = x.iter().zip(&self.shift).map(|(a, s)| a - s).collect();
             *o = (self.f)(&z);
+            self.seen.push(*o);
         }
         Ok(())
     }
@@ -128,4 +131,32 @@ fn same_seed_same_result_and_the_budget_is_honoured() {
     assert!(a.evals <= 9_000);
     let other = run(&mut TestFn::new(12, rastrigin, true), Plan { seed: 8, ..p }, None, None, &Silent).unwrap();
     assert_ne!(other.history, a.history, "another seed searches differently");
+}
+
+#[test]
+fn the_convergence_history_is_the_true_best_so_far() {
+    // Every history point (evaluations e, best b) must be the minimum of the first e costs
+    // the function returned: no stage's later best shown early, none missed.
+    for solver in [SolverChoice::Cmaes, SolverChoice::Pso] {
+        let mut f = TestFn::new(10, rastrigin, true);
+        let p = Plan { population_runs: 3, ..plan(solver, 24, 12_000, 1.0) };
+        let st = run(&mut f, p, None, None, &Silent).unwrap();
+        assert_eq!(st.evals as usize, f.seen.len());
+        let mut prefix_min = Vec::with_capacity(f.seen.len());
+        let mut m = f64::INFINITY;
+        for &c in &f.seen {
+            m = m.min(c);
+            prefix_min.push(m);
+        }
+        for h in &st.history {
+            let truth = prefix_min[h.evals as usize - 1];
+            assert_eq!(
+                h.best, truth,
+                "{solver:?}: after {} evaluations the history says {}, the truth is {truth}",
+                h.evals, h.best
+            );
+        }
+        assert_eq!(st.history.last().unwrap().best, st.best.as_ref().unwrap().0);
+        println!("{solver:?}: {} history points checked against {} evaluations", st.history.len(), f.seen.len());
+    }
 }

@@ -343,9 +343,9 @@ fn absorb<S>(st: &mut RunState, (tracked, reason): (Tracked<S>, TerminationStatu
     if let Some((c, x)) = &tracked.best {
         offer(&mut st.best, *c, x);
     }
-    let run_best = st.best_cost();
-    st.history.extend(tracked.history.iter().map(|p| ConvergencePoint { evals: p.evals, best: p.best.min(run_best) }));
-    // Keep the history monotone: a stage's own best can be worse than the run's.
+    // The stage's own history, then a running minimum over the whole run: a stage's best
+    // can be worse than the run's so far, and must not be shown before it was found.
+    st.history.extend(tracked.history.iter().copied());
     let mut best = f64::INFINITY;
     for p in &mut st.history {
         best = best.min(p.best);
