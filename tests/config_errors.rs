@@ -162,3 +162,12 @@ fn omitted_keys_take_the_registry_defaults_and_funding_spreads_monthly() {
     assert_eq!(e.run.funding_busd_per_month[6], 1.0);
     assert_eq!(e.sampled_scenarios().len(), 1, "no uncertainty: one nominal scenario");
 }
+
+#[test]
+fn a_missing_search_table_means_every_search_default() {
+    let without = terafab::config::parse("[run]\nhorizon_months = 24\n", "configs/x.toml", "x").unwrap();
+    let empty = terafab::config::parse("[run]\nhorizon_months = 24\n[search]\n", "configs/x.toml", "x").unwrap();
+    assert_eq!(without.search, empty.search);
+    assert_eq!(without.search.population_runs, terafab::config::DEFAULT_POPULATION_RUNS);
+    assert_eq!((without.search.population, without.search.budget_evals), (None, None), "sized to the device");
+}

@@ -152,6 +152,10 @@ impl Ctx<'_> {
             Some(s) => Err(self.err(s, format!("{key} = {}: must be between {lo} and {hi}", s.get_ref()))),
         }
     }
+    /// An optional integer key: `None` when absent (the caller sizes it), else checked.
+    fn opt_int(&self, v: &Option<Spanned<i64>>, key: &str, lo: i64, hi: i64) -> Result<Option<i64>, ConfigError> {
+        v.as_ref().map(|_| self.int(v, key, lo, lo, hi)).transpose()
+    }
     fn float(&self, v: &Option<Spanned<f64>>, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64, ConfigError> {
         match v {
             None => Ok(default),
@@ -440,46 +444,20 @@ fn parse_uncertainty(cx: &Ctx, raw: &RawConfig) -> Result<Uncertainty, ConfigErr
 }
 
 fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError> {
-    let Some(s) = raw.search.as_ref() else {
-        return Ok(SearchSettings {
-            screening_samples: None,
-            seeds_from_screening: 8,
-            solver: SolverChoice::Cmaes,
-            population: None,
-            budget_evals: None,
-            time_seconds: None,
-            checkpoint_every: 10,
-            polish_evals: 2_000,
-            compare_random: true,
-            step_size: 2.0,
-            population_runs: DEFAULT_POPULATION_RUNS,
-        });
-    };
+    let empty = raw::RawSearch::default();
+    let s = raw.search.as_ref().unwrap_or(&empty);
     let solver = match cx.choice(&s.solver, "search.solver", "cmaes", &["cmaes", "pso"])?.as_str() {
         "pso" => SolverChoice::Pso,
         _ => SolverChoice::Cmaes,
     };
     Ok(SearchSettings {
-        screening_samples: s
-            .screening_samples
-            .as_ref()
-            .map(|_| cx.int(&s.screening_samples, "search.screening_samples", 0, 0, 1 << 30))
-            .transpose()?
+        screening_samples: cx
+            .opt_int(&s.screening_samples, "search.screening_samples", 0, 1 << 30)?
             .map(|v| v as usize),
         seeds_from_screening: cx.int(&s.seeds_from_screening, "search.seeds_from_screening", 8, 1, 4096)? as usize,
         solver,
-        population: s
-            .population
-            .as_ref()
-            .map(|_| cx.int(&s.population, "search.population", 0, 4, 1 << 20))
-            .transpose()?
-            .map(|v| v as usize),
-        budget_evals: s
-            .budget_evals
-            .as_ref()
-            .map(|_| cx.int(&s.budget_evals, "search.budget_evals", 0, 1, 1 << 40))
-            .transpose()?
-            .map(|v| v as u64),
+        population: cx.opt_int(&s.population, "search.population", 4, 1 << 20)?.map(|v| v as usize),
+        budget_evals: cx.opt_int(&s.budget_evals, "search.budget_evals", 1, 1 << 40)?.map(|v| v as u64),
         time_seconds: s
             .time_seconds
             .as_ref()

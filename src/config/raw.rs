@@ -102,7 +102,8 @@ pub struct RawDist {
     pub sigma: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `[search]` as written; `Default` is an empty table (every key takes its default).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSearch {
     pub screening_samples: Option<Spanned<i64>>,
