@@ -220,6 +220,16 @@ fn bad_requests_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("only `terafab bench`"));
+    // A damaged manifest is named, and is bad input, not a crash.
+    let damaged = tmp.path().join("damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    std::fs::write(damaged.join("run.json"), "{not json").unwrap();
+    terafab()
+        .args(["optimize", "--resume"])
+        .arg(&damaged)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("run.json is not a terafab run manifest"));
     // A finished run resumes to the same files (nothing left to do).
     let before = read(&dir, "best_policy.toml");
     terafab().args(["optimize", "--quiet", "--resume"]).arg(&dir).assert().success();

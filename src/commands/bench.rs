@@ -7,7 +7,7 @@ use crate::config::{BackendChoice, Experiment};
 use crate::eval::cpu::{CpuEvaluator, Precision};
 use crate::eval::sample::QuasiRandom;
 use crate::eval::{Evaluator, Problem};
-use crate::report::peak_rss_bytes;
+use crate::report::peak_rss_mib;
 use anyhow::Result;
 use std::time::Instant;
 
@@ -141,7 +141,7 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
                 flop_per_trajectory_step: flop_per_step,
                 gflop_per_s: rate * flop_per_step / 1e9,
                 host_overhead_fraction: m.host_overhead_fraction,
-                peak_rss_mib: peak_rss_bytes().map(|b| b as f64 / (1 << 20) as f64),
+                peak_rss_mib: peak_rss_mib(),
             };
             if args.json {
                 println!("{}", serde_json::to_string(&r)?);

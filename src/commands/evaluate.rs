@@ -112,7 +112,7 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
             eval_seconds,
             trajectories * exp.run.horizon_months as f64 / eval_seconds.max(1e-9),
             start.elapsed().as_secs_f64(),
-            crate::report::peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.0} MiB", b as f64 / 1048576.0))
+            crate::report::peak_rss_mib().map_or("unknown".into(), |m| format!("{m:.0} MiB"))
         );
         println!("best: candidate {} with cost {:.4} {}", best.1, best.0, exp.run.objective.cost_unit());
     }

@@ -9,7 +9,7 @@ use crate::report::optimize::{Outcome, write_outputs};
 use crate::report::write_atomic;
 use crate::search::pipeline::{self, Plan, checkpoint_dir};
 use crate::search::progress;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -160,8 +160,9 @@ fn resume(
             path.display()
         ))
     })?;
-    let m: Manifest =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a terafab run manifest", path.display()))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+        BadInput(format!("--resume {}: {} is not a terafab run manifest ({e})", dir.display(), path.display()))
+    })?;
     let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
         .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;
     exp.seed = m.seed;

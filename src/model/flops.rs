@@ -131,12 +131,6 @@ pub fn ops_per_step(run: &RunSpec, p: &Params<f64>, phases: &[PhaseAlloc<f64>]) 
     (total, total.per(run.horizon_months as f64))
 }
 
-/// The FLOP estimate per trajectory-step of a run (see [`OpCount::flops`]).
-pub fn flops_per_step(run: &RunSpec, p: &Params<f64>, phases: &[PhaseAlloc<f64>]) -> f64 {
-    let (total, _) = ops_per_step(run, p, phases);
-    total.flops() / run.horizon_months as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,4 +10,4 @@ pub mod summary;
 pub mod trajectory;
 
 pub use atomic::{AtomicFile, write_atomic};
-pub use resources::peak_rss_bytes;
+pub use resources::{peak_rss_bytes, peak_rss_mib};

@@ -6,10 +6,10 @@
 use super::figures;
 use super::markdown;
 use super::summary::TrajectorySummary;
-use super::{AtomicFile, peak_rss_bytes, trajectory, write_atomic};
+use super::{AtomicFile, peak_rss_mib, trajectory, write_atomic};
 use crate::config::Experiment;
 use crate::eval::{Evaluator, Problem, policy_cost};
-use crate::model::policy::{PhaseAlloc, decode, parse_policy_toml, to_policy_toml};
+use crate::model::policy::{PhaseAlloc, PolicyError, decode, parse_policy_toml, to_policy_toml};
 use crate::model::{Trajectory, simulate};
 use crate::search::pipeline::{RunState, StageSummary};
 use crate::search::tracked::ConvergencePoint;
@@ -68,8 +68,12 @@ impl PolicyResult {
 /// another number of phases, each phase taking the written phase that covers its middle.
 /// Returns the phases and how many the file has.
 fn hand_policy(text: &str, phases: usize) -> Result<(Vec<PhaseAlloc<f64>>, usize)> {
-    let written: usize = text.lines().filter(|l| l.trim_start().starts_with("[[phase]]")).count();
-    let own = parse_policy_toml(text, written.max(1)).context("a built-in policy does not parse")?;
+    // The parser says how many phases the file has when they are not the ones asked for.
+    let own = match parse_policy_toml(text, phases) {
+        Err(PolicyError::PhaseCount { got, .. }) => parse_policy_toml(text, got),
+        parsed => parsed,
+    }
+    .context("a built-in policy does not parse")?;
     let mapped = (0..phases).map(|j| own[((2 * j + 1) * own.len() / (2 * phases)).min(own.len() - 1)]).collect();
     Ok((mapped, own.len()))
 }
@@ -192,7 +196,7 @@ impl Outcome {
             adapter: ev.device_name(),
             seed: exp.seed,
             terafab_version: env!("CARGO_PKG_VERSION").into(),
-            peak_rss_mib: peak_rss_bytes().map(|b| b as f64 / (1u64 << 20) as f64),
+            peak_rss_mib: peak_rss_mib(),
             stages: st.stages.clone(),
             random_search: st.baseline.best.as_ref().map(|(c, _)| RandomSearchSummary {
                 evaluations: st.baseline.evals,

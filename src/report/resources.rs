@@ -8,3 +8,8 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
+
+/// [`peak_rss_bytes`] in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    peak_rss_bytes().map(|b| b as f64 / (1u64 << 20) as f64)
+}
