@@ -152,7 +152,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
     pub step_log2: u32,
     /// Keep repeating a batch until this many seconds have passed (at least once)
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = positive_seconds)]
     pub min_seconds: f64,
 }
 

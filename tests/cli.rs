@@ -193,3 +193,10 @@ fn adapter_with_the_cpu_backend_is_rejected_not_ignored() {
         "cannot be used with --backend cpu",
     );
 }
+
+#[test]
+fn bench_flags_are_checked() {
+    fails_with_bad_input(&["bench", "--min-seconds", "nan"], "--min-seconds");
+    fails_with_bad_input(&["bench", "--max-log2", "40"], "--max-log2");
+    fails_with_bad_input(&["bench", "--min-log2", "20", "--max-log2", "14"], "--min-log2 20 is above --max-log2 14");
+}
