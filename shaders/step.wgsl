@@ -1,12 +1,13 @@
 // The substrate model's monthly step in WGSL (f32): a statement-by-statement mirror of
-// src/model/step.rs (stages 1-7) and src/model/objective.rs. One invocation simulates one
-// (candidate, scenario) trajectory and writes its cost. The host prepends a generated
-// prelude (src/gpu/layout.rs: shader_prelude): `struct Params` from the parameter registry
-// and the layout constants N_CHANNELS, CH_<channel>, ALLOC_PER_PHASE, WORKGROUP_SIZE.
+// src/model/step.rs (stages 1-7), src/model/run.rs (the knots' interpolation) and
+// src/model/objective.rs. One invocation simulates one (candidate, scenario) trajectory
+// and writes its cost. The host prepends a generated prelude (src/gpu/layout.rs:
+// shader_prelude): `struct Params` from the parameter registry and the layout constants
+// N_CHANNELS, CH_<channel>, ALLOC_PER_KNOT, MAX_SUSTAIN, WORKGROUP_SIZE.
 
 struct Run {
     horizon: u32,
-    phases: u32,
+    knots: u32,
     n_scenarios: u32,
     n_trajectories: u32,
     objective: u32,
@@ -14,11 +15,16 @@ struct Run {
     row_stride: u32,
     target_gw: f32,
     penalty_months: f32,
+    // objective.sustain_months (L), and T - L + 1.
+    sustain: u32,
+    last_confirmable: f32,
+    pad0: u32,
+    pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> run: Run;
 @group(0) @binding(1) var<storage, read> scenarios: array<Params>;
-// Decoded policies: per candidate, per phase, N_CHANNELS shares then design and spend fractions.
+// Decoded policies: per candidate, per knot, N_CHANNELS shares then design and spend fractions.
 @group(0) @binding(2) var<storage, read> allocs: array<f32>;
 @group(0) @binding(3) var<storage, read> funding: array<f32>;
 @group(0) @binding(4) var<storage, read_write> costs: array<f32>;
@@ -56,7 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (index >= run.n_trajectories) { return; }
     let candidate = index / run.n_scenarios;
     let p = scenarios[index % run.n_scenarios];
-    let policy_base = candidate * run.phases * ALLOC_PER_PHASE;
+    let policy_base = candidate * run.knots * ALLOC_PER_KNOT;
 
     // Derived (step.rs: Derived::new).
     let fab_rate = delay3_rate(p.fab_construction_months);
@@ -113,15 +119,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var i = 0u; i < 12u; i++) { ring[i] = 0.0; }
     var deployed_last_12m_gw = 0.0;
     var best_deployed_last_12m_gw = 0.0;
+    var sustain_ring: array<f32, MAX_SUSTAIN>;
+    for (var i = 0u; i < MAX_SUSTAIN; i++) { sustain_ring[i] = 0.0; }
+    var sustained_gw = 0.0;
+    var best_sustained_gw = 0.0;
+    var al: array<f32, ALLOC_PER_KNOT>;
     var cum_eflops_months = 0.0;
     var time_to_target_months = 0.0;
     var reached = 0.0;
 
     for (var month = 0u; month < run.horizon; month++) {
-        let phase = min(month * run.phases / run.horizon, run.phases - 1u);
-        let a = policy_base + phase * ALLOC_PER_PHASE;
-        let design_fraction = allocs[a + N_CHANNELS];
-        let spend_fraction = allocs[a + N_CHANNELS + 1u];
+        // The month's allocation: the straight line between its two knots (run.rs:
+        // RunSpec::knot_position and alloc_at; policy.rs: Alloc::lerp).
+        var j = 0u;
+        var w = 0.0;
+        if (run.knots > 1u && run.horizon > 1u) {
+            let den = run.horizon - 1u;
+            let num = month * (run.knots - 1u);
+            j = num / den;
+            w = f32(num % den) / f32(den);
+        }
+        let a0 = policy_base + j * ALLOC_PER_KNOT;
+        let a1 = policy_base + min(j + 1u, run.knots - 1u) * ALLOC_PER_KNOT;
+        for (var c = 0u; c < ALLOC_PER_KNOT; c++) {
+            al[c] = allocs[a0 + c] + w * (allocs[a1 + c] - allocs[a0 + c]);
+        }
+        let design_fraction = al[N_CHANNELS];
+        let spend_fraction = al[N_CHANNELS + 1u];
         let years = f32(month) / 12.0;
 
         // 1. Exogenous paths.
@@ -177,22 +201,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var spend: array<f32, N_CHANNELS>;
 
         let fab_capex = p.fab_capex_busd_per_kwspm * learned(cum_fab_built_kwspm, p.fab_capex_learning_ref_kwspm, fab_capex_slope);
-        let fab_starts = allocs[a + CH_FAB] * budget / fab_capex;
-        spend[CH_FAB] = allocs[a + CH_FAB] * budget;
+        let fab_starts = al[CH_FAB] * budget / fab_capex;
+        spend[CH_FAB] = al[CH_FAB] * budget;
         cum_fab_built_kwspm = cum_fab_built_kwspm + fab_starts;
         fab_kwspm = fab_kwspm + delay3(&fab_pipe, fab_starts, fab_rate);
 
-        let pkg_starts = allocs[a + CH_PACKAGING] * budget / p.packaging_capex_busd_per_mpkg_month;
-        spend[CH_PACKAGING] = allocs[a + CH_PACKAGING] * budget;
+        let pkg_starts = al[CH_PACKAGING] * budget / p.packaging_capex_busd_per_mpkg_month;
+        spend[CH_PACKAGING] = al[CH_PACKAGING] * budget;
         pkg_mpm = pkg_mpm + delay3(&pkg_pipe, pkg_starts, pkg_rate);
 
-        let bought_gw = min(min(allocs[a + CH_MARKET_CHIPS] * budget / chip_price, market_supply_gw), max(room_left - made_gw, 0.0));
+        let market_budget_gw = al[CH_MARKET_CHIPS] * budget / chip_price;
+        let bought_gw = min(min(market_budget_gw, market_supply_gw), max(room_left - made_gw, 0.0));
         spend[CH_MARKET_CHIPS] = bought_gw * chip_price;
         let bought_eflops = bought_gw * market_eff * 1000.0;
 
-        infra_busd = infra_busd + allocs[a + CH_ITERATION_INFRA] * budget;
-        spend[CH_ITERATION_INFRA] = allocs[a + CH_ITERATION_INFRA] * budget;
-        let design_busd = allocs[a + CH_DESIGN] * budget;
+        infra_busd = infra_busd + al[CH_ITERATION_INFRA] * budget;
+        spend[CH_ITERATION_INFRA] = al[CH_ITERATION_INFRA] * budget;
+        let design_busd = al[CH_DESIGN] * budget;
         spend[CH_DESIGN] = design_busd;
         let ai_share = design_eflops / (design_eflops + p.design_ai_half_eflops);
         let ai_design = 1.0 + (p.design_ai_max_speedup - 1.0) * ai_share;
@@ -209,23 +234,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
         let power_room = max(p.ground_power_cap_gw - ground_power_gw - ground_power_pipe[0] - ground_power_pipe[1]
             - ground_power_pipe[2], 0.0);
-        let power_starts = min(min(allocs[a + CH_GROUND_POWER] * budget / p.ground_power_capex_busd_per_gw,
+        let power_starts = min(min(al[CH_GROUND_POWER] * budget / p.ground_power_capex_busd_per_gw,
             p.ground_power_build_cap_gw_per_month), power_room);
         spend[CH_GROUND_POWER] = power_starts * p.ground_power_capex_busd_per_gw;
         ground_power_gw = ground_power_gw + delay3(&ground_power_pipe, power_starts, ground_power_rate);
 
-        let dc_starts = allocs[a + CH_DATACENTERS] * budget / p.ground_datacenter_capex_busd_per_gw;
-        spend[CH_DATACENTERS] = allocs[a + CH_DATACENTERS] * budget;
+        let dc_starts = al[CH_DATACENTERS] * budget / p.ground_datacenter_capex_busd_per_gw;
+        spend[CH_DATACENTERS] = al[CH_DATACENTERS] * budget;
         datacenter_gw = datacenter_gw + delay3(&datacenter_pipe, dc_starts, datacenter_rate);
 
-        let launch_starts = allocs[a + CH_LAUNCH] * budget / p.space_launch_capex_busd_per_t_month;
-        spend[CH_LAUNCH] = allocs[a + CH_LAUNCH] * budget;
+        let launch_starts = al[CH_LAUNCH] * budget / p.space_launch_capex_busd_per_t_month;
+        spend[CH_LAUNCH] = al[CH_LAUNCH] * budget;
         launch_t_per_month = launch_t_per_month + delay3(&launch_pipe, launch_starts, launch_rate);
 
         let launch_price = max(p.space_launch_price_usd_per_kg * learned(cum_launched_t, p.space_launch_learning_ref_t,
             launch_price_slope), p.space_launch_price_floor_usd_per_kg);
         let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + tonnes_per_gw * launch_price * 1e-6;
-        let space_new_gw = min(allocs[a + CH_SPACE_POWER] * budget / space_busd_per_gw, launch_t_per_month / tonnes_per_gw);
+        let space_budget_gw = al[CH_SPACE_POWER] * budget / space_busd_per_gw;
+        let space_launch_cap_gw = launch_t_per_month / tonnes_per_gw;
+        let space_new_gw = min(space_budget_gw, space_launch_cap_gw);
         spend[CH_SPACE_POWER] = space_new_gw * space_busd_per_gw;
         cum_launched_t = cum_launched_t + space_new_gw * tonnes_per_gw;
 
@@ -260,26 +287,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         inventory_gw = max(pool_gw - deployed_ground - deployed_space, 0.0);
         inventory_eflops = inventory_gw * eflops_per_gw;
 
-        // 7. Metrics.
-        let previous_12m = deployed_last_12m_gw;
+        // 7. Metrics: D, its peak, and the sustained level of the window ending now.
         ring[month % 12u] = deployed_ground + deployed_space;
         var total = 0.0;
         for (var i = 0u; i < 12u; i++) { total = total + ring[i]; }
         deployed_last_12m_gw = total;
         best_deployed_last_12m_gw = max(best_deployed_last_12m_gw, total);
         cum_eflops_months = cum_eflops_months + running_eflops;
-        let hit = select_ge(total, run.target_gw, 1.0, 0.0) * (1.0 - reached);
-        let within = clamp(safe_div(run.target_gw - previous_12m, total - previous_12m), 0.0, 1.0);
-        time_to_target_months = time_to_target_months + hit * (f32(month) + within - time_to_target_months);
-        reached = max(reached, hit);
+        sustain_ring[month % run.sustain] = total;
+        if (month + 1u >= run.sustain) {
+            var window = sustain_ring[0];
+            for (var i = 1u; i < run.sustain; i++) { window = min(window, sustain_ring[i]); }
+            let previous = sustained_gw;
+            sustained_gw = window;
+            best_sustained_gw = max(best_sustained_gw, window);
+            let hit = select_ge(window, run.target_gw, 1.0, 0.0) * (1.0 - reached);
+            let within = clamp(safe_div(run.target_gw - previous, window - previous), 0.0, 1.0);
+            let first = f32(month + 1u - run.sustain);
+            time_to_target_months = time_to_target_months + hit * (first + within - time_to_target_months);
+            reached = max(reached, hit);
+        }
     }
 
     // Objectives (objective.rs: cost).
     var cost: f32;
     if (run.objective == 0u) {
-        let best = max(best_deployed_last_12m_gw, run.target_gw * 9.094947017729282e-13);
+        let best = max(best_sustained_gw, run.target_gw * 9.094947017729282e-13);
         let doublings_short = log(run.target_gw / best) / LN2;
-        let missed = f32(run.horizon) + run.penalty_months * max(doublings_short, 0.0);
+        let missed = run.last_confirmable + run.penalty_months * max(doublings_short, 0.0);
         cost = select_ge(reached, 0.5, time_to_target_months, missed);
     } else if (run.objective == 1u) {
         cost = -(log(max(flops_ground_eflops + flops_space_eflops, 1e-18)) / LN10 + 18.0);

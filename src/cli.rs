@@ -2,7 +2,7 @@
 //! config, model, evaluator and report layers. Exit codes: 0 ok, 1 failure, 2 bad input.
 
 use crate::config::{self, BackendChoice, Experiment};
-use crate::model::policy::{PhaseAlloc, parse_policy_toml};
+use crate::model::policy::{Alloc, parse_policy_toml};
 use crate::model::{self, simulate};
 use crate::report::{self, summary::TrajectorySummary};
 use anyhow::{Context, Result};
@@ -33,7 +33,8 @@ pub struct GlobalArgs {
     /// Use the GPU adapter whose name contains this text (see `terafab devices`)
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
-    /// Seed for scenarios and search (default: the config's run.seed)
+    /// Seed of the search and of quasi-random samples (default: the config's run.seed); the
+    /// scenarios come from the config's scenarios.seed, whatever this is
     #[arg(long, global = true)]
     pub seed: Option<u64>,
     /// Output folder (default: runs/<config-name>-<UTC timestamp>)
@@ -230,11 +231,11 @@ fn check(paths: &[PathBuf], quiet: bool) -> Result<()> {
             Ok(e) => {
                 if !quiet {
                     println!(
-                        "{}: ok ({} months from {}, {} phases, objective {}, {} uncertain parameters)",
+                        "{}: ok ({} months from {}, {} policy knots, objective {}, {} uncertain parameters)",
                         p.display(),
                         e.run.horizon_months,
                         e.run.start,
-                        e.run.phases,
+                        e.run.knots,
                         e.run.objective.name(),
                         e.uncertainty.entries.len()
                     );
@@ -258,8 +259,9 @@ fn devices() -> Result<()> {
     Ok(())
 }
 
-/// Reads a policy file or a built-in policy for the experiment's phases.
-pub fn load_policy(spec: &str, exp: &Experiment) -> Result<Vec<PhaseAlloc<f64>>> {
+/// Reads a policy file or a built-in policy for the experiment's knots (a built-in one
+/// written for other knots is re-sampled onto these, as the report's comparison does).
+pub fn load_policy(spec: &str, exp: &Experiment) -> Result<Vec<Alloc<f64>>> {
     let (name, text) = match BUILTIN_POLICIES.iter().find(|(n, _)| *n == spec) {
         Some((n, t)) => (format!("built-in policy {n}"), t.to_string()),
         None => {
@@ -275,7 +277,11 @@ pub fn load_policy(spec: &str, exp: &Experiment) -> Result<Vec<PhaseAlloc<f64>>>
             (spec.to_string(), text)
         }
     };
-    parse_policy_toml(&text, exp.run.phases).map_err(|e| BadInput(format!("{name}: {e}")).into())
+    if BUILTIN_POLICIES.iter().any(|(n, _)| *n == spec) {
+        return Ok(crate::config::builtin_policy(&text, &exp.run)?.0);
+    }
+    parse_policy_toml(&text, exp.run.knots, Some(&exp.run.knot_labels()))
+        .map_err(|e| BadInput(format!("{name}: {e}")).into())
 }
 
 /// The scenario named by `--scenario`.
@@ -286,7 +292,7 @@ pub fn pick_scenario(exp: &Experiment, which: &str) -> Result<model::Params<f64>
     let k: usize = which
         .parse()
         .map_err(|_| BadInput(format!("--scenario {which}: must be `nominal` or a scenario number 0, 1, 2, ...")))?;
-    Ok(exp.uncertainty.scenario(&exp.params, exp.seed, k))
+    Ok(exp.scenario(k))
 }
 
 /// `--out`, or `runs/<name>-<UTC timestamp>`.
@@ -317,12 +323,13 @@ fn simulate_cmd(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) 
     let params = if all { exp.params } else { pick_scenario(exp, scenario)? };
     let t = simulate(&exp.run, &params, &phases);
     let out = out_dir(g, exp);
-    let csv = report::trajectory::to_csv(&exp.run, params.ground_pue, &t)?;
+    let csv = report::trajectory::to_csv(&exp.run, &params, &t)?;
     report::write_atomic(&out.join("trajectory.csv"), &csv)?;
-    let mut summary = serde_json::to_value(TrajectorySummary::new(&exp.run, &t))?;
+    let mut summary = serde_json::to_value(TrajectorySummary::new(&exp.run, &params, &t))?;
     let extra = serde_json::json!({
         "config": exp.source, "config_sha256": exp.sha256, "policy": policy, "scenario": scenario,
-        "seed": exp.seed, "terafab_version": env!("CARGO_PKG_VERSION"),
+        "seed": exp.seed, "scenario_seed": exp.scenarios.seed, "terafab_version": env!("CARGO_PKG_VERSION"),
+        "model_version": crate::model::MODEL_VERSION,
     });
     let fields = summary.as_object_mut().context("summary is an object")?;
     fields.extend(extra.as_object().cloned().unwrap_or_default());

@@ -5,8 +5,9 @@
 //! Dependencies point one way: `cli`/`commands` -> `report` -> `search` -> `eval` ->
 //! `model`; `config` -> `model` (it validates into model types), and the layers above
 //! read `config`; `gpu` -> `eval` (it implements the evaluator seam), `model`. `model`
-//! uses only `config::suggest` (spelling hints in policy-file errors). Only
-//! `commands::backend` knows both backends; `search` never names wgpu.
+//! depends on nothing of ours but `spelling` (hints in policy-file errors), which
+//! depends on nothing. Only `commands::backend` knows both backends; `search` never
+//! names wgpu.
 
 pub mod cli;
 pub mod commands;
@@ -16,3 +17,4 @@ pub mod gpu;
 pub mod model;
 pub mod report;
 pub mod search;
+pub mod spelling;

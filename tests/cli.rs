@@ -96,10 +96,17 @@ fn simulate_writes_trajectory_and_summary_from_any_directory() {
 fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.toml");
+    std::fs::write(&p, "format_version = 2\nmodel_version = 2\ninterpolation = \"linear\"\n[[knot]]\nfab = 1.0\n")
+        .unwrap();
+    fails_with_bad_input(
+        &["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],
+        "policy has 1 knots; the config's run.knots = 8",
+    );
+    // A policy file of model version 1 (step-wise phases) is refused, saying what changed.
     std::fs::write(&p, "[[phase]]\nfab = 1.0\n").unwrap();
     fails_with_bad_input(
         &["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],
-        "policy has 1 phases; the config's run.phases = 8",
+        "interpolates linearly between knots",
     );
     fails_with_bad_input(
         &["simulate", "--policy", "balanced", "--scenario", "x", "--out", dir.path().to_str().unwrap()],
@@ -199,4 +206,26 @@ fn bench_flags_are_checked() {
     fails_with_bad_input(&["bench", "--min-seconds", "nan"], "--min-seconds");
     fails_with_bad_input(&["bench", "--max-log2", "40"], "--max-log2");
     fails_with_bad_input(&["bench", "--min-log2", "20", "--max-log2", "14"], "--min-log2 20 is above --max-log2 14");
+}
+
+#[test]
+fn evaluate_refuses_policy_vectors_of_model_version_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("old.csv");
+    let header: Vec<String> = (0..88).map(|i| format!("p{}_g{}", i / 11 + 1, i % 11)).collect();
+    let row = vec!["0.0"; 88].join(",");
+    std::fs::write(&csv, format!("{}\n{row}\n", header.join(","))).unwrap();
+    fails_with_bad_input(
+        &["evaluate", "--policies", csv.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],
+        "model version 1",
+    );
+}
+
+#[test]
+fn a_config_of_model_version_1_names_the_renamed_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.toml");
+    std::fs::write(&old, "[run]\nphases = 8\n").unwrap();
+    fails_with_bad_input(&["check", old.to_str().unwrap()], "old.toml:2:10: run.phases = 8");
+    fails_with_bad_input(&["check", old.to_str().unwrap()], "write run.knots instead");
 }

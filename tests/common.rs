@@ -4,20 +4,20 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use terafab::config::Experiment;
-use terafab::model::policy::{GENES_PER_PHASE, decode};
-use terafab::model::{Params, PhaseAlloc};
+use terafab::model::policy::{GENES_PER_KNOT, decode};
+use terafab::model::{Alloc, Params};
 
 pub fn rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)
 }
 
 /// A random encoded policy with coordinates in [-spread, spread].
-pub fn random_vector(rng: &mut impl Rng, phases: usize, spread: f64) -> Vec<f64> {
-    (0..phases * GENES_PER_PHASE).map(|_| rng.random_range(-spread..spread)).collect()
+pub fn random_vector(rng: &mut impl Rng, knots: usize, spread: f64) -> Vec<f64> {
+    (0..knots * GENES_PER_KNOT).map(|_| rng.random_range(-spread..spread)).collect()
 }
 
-pub fn random_policy(rng: &mut impl Rng, phases: usize) -> Vec<PhaseAlloc<f64>> {
-    decode(&random_vector(rng, phases, 4.0))
+pub fn random_policy(rng: &mut impl Rng, knots: usize) -> Vec<Alloc<f64>> {
+    decode(&random_vector(rng, knots, 4.0))
 }
 
 /// Scenario `k` of the default config's uncertainty, then every parameter nudged by up to
@@ -40,4 +40,41 @@ pub fn random_scenario(exp: &Experiment, rng: &mut impl Rng, k: usize) -> Params
         design_test_min_months: p.design_test_min_months.min(p.design_test_months),
         ..p
     }
+}
+
+/// The closed-form case: zero lags, market chips only, constant prices, unbounded demand,
+/// so installed power grows by a constant factor a month (`tests/model_invariants.rs`).
+/// Returns the run, the scenario and the policy (all cash on market chips, a tenth of the
+/// compute fed to design).
+pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<Alloc<f64>>) {
+    use terafab::model::Channel;
+    use terafab::model::policy::N_CHANNELS;
+    let mut exp = terafab::config::default_experiment();
+    exp.run.funding_busd_per_month.iter_mut().for_each(|f| *f = 0.0);
+    let mut p = exp.params;
+    p.initial_cash_busd = 0.0;
+    p.initial_installed_ground_gw = 1.0;
+    p.initial_fleet_eff_tflops_per_w = 2.0;
+    p.chip_eff_tflops_per_w_2026 = 2.0;
+    p.chip_market_eff_growth_per_year = 0.0;
+    p.market_chip_price_trend_per_year = 0.0;
+    p.market_supply_gw_per_year = 1e6;
+    p.market_supply_growth_per_year = 0.0;
+    p.market_max_share = 1.0;
+    p.demand_price_decline_per_year = 0.0;
+    p.demand_price_elasticity = 0.0;
+    p.ground_electricity_busd_per_gw_month = 0.0;
+    p.ground_pue = 1.0;
+    p.initial_ground_power_gw = 1e5;
+    p.initial_datacenter_gw = 1e5;
+    p.initial_fab_under_construction_kwspm = 0.0;
+    p.fab_construction_months = 0.0;
+    p.packaging_construction_months = 0.0;
+    p.ground_power_lead_months = 0.0;
+    p.ground_datacenter_lead_months = 0.0;
+    p.space_launch_lead_months = 0.0;
+    let mut shares = [0.0; N_CHANNELS];
+    shares[Channel::MarketChips as usize] = 1.0;
+    let policy = vec![Alloc { shares, design_fraction: 0.1, spend_fraction: 1.0 }; exp.run.knots];
+    (exp.run, p, policy)
 }

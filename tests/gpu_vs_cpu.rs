@@ -29,7 +29,7 @@ fn problem(objective: Objective, scenarios: usize, aggregate: Aggregate, seed: u
 
 fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
     let mut rng = common::rng(seed);
-    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.phases, 6.0)).collect()
+    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.knots, 6.0)).collect()
 }
 
 /// Element-wise comparison that reports index, actual, expected, difference, tolerance.
@@ -65,6 +65,23 @@ fn kernel_matches_cpu_f32_on_10000_trajectories_per_objective() {
         let x = policies(&p, 625, 200 + k as u64); // 625 x 16 scenarios = 10,000 trajectories
         let worst = compare_trajectories(&mut g, &mut cpu, &x, &format!("{objective:?}"));
         println!("{objective:?}: worst |gpu - cpu f32| over 10,000 trajectories = {worst:.3e} on {}", g.describe());
+    }
+}
+
+/// The knots' interpolation and the sustained window at their edges: one knot (a constant
+/// policy), a few, many; a window of one month (the peak), an odd one, the longest.
+#[test]
+fn kernel_matches_cpu_f32_for_any_knots_and_sustain_window() {
+    for (k, (knots, sustain)) in [(1, 1), (3, 7), (8, 12), (20, 60)].into_iter().enumerate() {
+        let mut p = problem(Objective::TimeToTarget, 16, Aggregate::Mean, 500 + k as u64);
+        p.run.knots = knots;
+        p.run.sustain_months = sustain;
+        p.run.target_gw_per_year = [30.0, 100.0, 300.0, 60.0][k];
+        let Some(mut g) = gpu(p.clone()) else { return };
+        let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
+        let x = policies(&p, 160, 600 + k as u64); // 4 x 2,560 = 10,240 trajectories
+        let worst = compare_trajectories(&mut g, &mut cpu, &x, &format!("{knots} knots, L = {sustain}"));
+        println!("{knots} knots, sustain {sustain}: worst |gpu - cpu f32| = {worst:.3e}");
     }
 }
 

@@ -3,8 +3,7 @@
 mod common;
 
 use terafab::config::default_experiment;
-use terafab::model::policy::N_CHANNELS;
-use terafab::model::{Channel, PhaseAlloc, simulate, trajectory_cost};
+use terafab::model::{simulate, trajectory_cost};
 
 #[test]
 fn stocks_stay_finite_nonnegative_and_power_is_never_overdrawn() {
@@ -12,7 +11,7 @@ fn stocks_stay_finite_nonnegative_and_power_is_never_overdrawn() {
     let mut rng = common::rng(11);
     for case in 0..200 {
         let p = common::random_scenario(&exp, &mut rng, case);
-        let policy = common::random_policy(&mut rng, exp.run.phases);
+        let policy = common::random_policy(&mut rng, exp.run.knots);
         let t = simulate(&exp.run, &p, &policy);
         let mut inventory_before = terafab::model::State::initial(&p).inventory_gw;
         for r in &t.months {
@@ -51,7 +50,7 @@ fn money_is_conserved_every_month_and_over_the_run() {
     let mut rng = common::rng(12);
     for case in 0..200 {
         let p = common::random_scenario(&exp, &mut rng, case);
-        let policy = common::random_policy(&mut rng, exp.run.phases);
+        let policy = common::random_policy(&mut rng, exp.run.knots);
         let t = simulate(&exp.run, &p, &policy);
         let mut cash = p.initial_cash_busd;
         let (mut inflow, mut outflow) = (0.0, 0.0);
@@ -84,37 +83,10 @@ fn money_is_conserved_every_month_and_over_the_run() {
 /// each month, exactly.
 #[test]
 fn market_only_growth_matches_the_closed_form() {
-    let mut exp = default_experiment();
-    exp.run.funding_busd_per_month.iter_mut().for_each(|f| *f = 0.0);
-    let mut p = exp.params;
-    p.initial_cash_busd = 0.0;
-    p.initial_installed_ground_gw = 1.0;
-    p.initial_fleet_eff_tflops_per_w = 2.0;
-    p.chip_eff_tflops_per_w_2026 = 2.0;
-    p.chip_market_eff_growth_per_year = 0.0;
-    p.market_chip_price_trend_per_year = 0.0;
-    p.market_supply_gw_per_year = 1e6;
-    p.market_supply_growth_per_year = 0.0;
-    p.market_max_share = 1.0;
-    p.demand_price_decline_per_year = 0.0;
-    p.demand_price_elasticity = 0.0;
-    p.ground_electricity_busd_per_gw_month = 0.0;
-    p.ground_pue = 1.0;
-    p.initial_ground_power_gw = 1e5;
-    p.initial_datacenter_gw = 1e5;
-    p.initial_fab_under_construction_kwspm = 0.0;
-    p.fab_construction_months = 0.0;
-    p.packaging_construction_months = 0.0;
-    p.ground_power_lead_months = 0.0;
-    p.ground_datacenter_lead_months = 0.0;
-    p.space_launch_lead_months = 0.0;
-    let mut shares = [0.0; N_CHANNELS];
-    shares[Channel::MarketChips as usize] = 1.0;
-    let design = 0.1;
-    let policy = vec![PhaseAlloc { shares, design_fraction: design, spend_fraction: 1.0 }; exp.run.phases];
-    exp.run.horizon_months = 120;
-
-    let t = simulate(&exp.run, &p, &policy);
+    let (mut run, p, policy) = common::market_only_exponential();
+    run.horizon_months = 120;
+    let design = policy[0].design_fraction;
+    let t = simulate(&run, &p, &policy);
     let revenue_per_gw_month = (1.0 - design) * 2.0 * 1000.0 * p.demand_rental_busd_per_gw_year
         / (p.demand_reference_eff_tflops_per_w * 12_000.0);
     let factor = 1.0 - 1.0 / p.fleet_chip_life_months + revenue_per_gw_month / p.market_chip_price_busd_per_gw;
@@ -130,7 +102,7 @@ fn market_only_growth_matches_the_closed_form() {
 fn ground_only_policy_stays_on_the_ground_and_under_the_power_cap() {
     let exp = default_experiment();
     let text = std::fs::read_to_string("configs/policies/ground-only.toml").unwrap();
-    let policy = terafab::model::policy::parse_policy_toml(&text, exp.run.phases).unwrap();
+    let policy = terafab::model::policy::parse_policy_toml(&text, exp.run.knots, Some(&exp.run.knot_labels())).unwrap();
     let mut rng = common::rng(13);
     for k in 0..20 {
         let p = if k == 0 { exp.params } else { common::random_scenario(&exp, &mut rng, k) };
@@ -165,7 +137,7 @@ fn f32_drift_from_f64_is_bounded() {
         let mut worst: f64 = 0.0;
         for case in 0..300 {
             let p = common::random_scenario(&exp, &mut rng, case);
-            let policy = common::random_policy(&mut rng, exp.run.phases);
+            let policy = common::random_policy(&mut rng, exp.run.knots);
             let c64 = trajectory_cost(&exp.run, &p, &policy);
             let p32 = p.cast::<f32>();
             let pol32: Vec<_> = policy.iter().map(|a| a.cast::<f32>()).collect();

@@ -34,10 +34,14 @@ fn optimize_smoke(dir: &Path, extra: &[&str]) {
 fn a_run_leaves_every_output_and_simulate_reproduces_the_best_cost() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    optimize_smoke(&dir, &[]);
+    // --seed 5: the search's seed; the scenarios stay those of the config's scenarios.seed.
+    optimize_smoke(&dir, &["--seed", "5"]);
     for f in [
         "summary.json",
         "best_policy.toml",
+        "config.toml",
+        "binding.svg",
+        "binding.png",
         "trajectory.csv",
         "convergence.csv",
         "report.md",
@@ -79,7 +83,12 @@ fn a_run_leaves_every_output_and_simulate_reproduces_the_best_cost() {
     }
     assert!(s["evaluations"].as_u64().unwrap() <= 3000);
     assert_eq!(s["backend"], "cpu-simd");
-    assert_eq!(s["seed"], 7);
+    assert_eq!(s["seed"], 5);
+    assert_eq!(s["model_version"], terafab::model::MODEL_VERSION);
+    for key in ["sustained_gw_per_year", "peak_gw_per_year", "search_spread", "scenario_sampling", "reproduce"] {
+        assert!(s.get(key).is_some(), "summary.json lacks {key}");
+    }
+    assert_eq!(s["search_spread"]["runs"].as_array().unwrap().len(), 6, "six independent population runs");
     let best = s["best_cost"].as_f64().unwrap();
     let on_backend = s["best_cost_on_backend"].as_f64().unwrap();
     // convergence.csv ends at the best cost the search saw, on its backend (SIMD f32) ...
@@ -90,22 +99,28 @@ fn a_run_leaves_every_output_and_simulate_reproduces_the_best_cost() {
     let tol = terafab::eval::tolerance::simd_vs_f64(terafab::model::Objective::TimeToTarget);
     assert!((best - on_backend).abs() <= tol, "f64 {best} vs backend {on_backend} (tolerance {tol})");
     let report = read(&dir, "report.md");
-    for part in ["## The answer", "phase by phase", "What binds when", "hand-written: balanced", "random search"] {
+    for part in [
+        "## The answer",
+        "How sure the answer is",
+        "knot by knot",
+        "What binds deployment when",
+        "Where the money comes from",
+        "hand-written: balanced",
+        "random search",
+    ] {
         assert!(report.contains(part), "report.md lacks {part:?}");
     }
 
-    // The best policy, re-run by simulate over the same scenarios, costs the same.
-    let out = terafab()
-        .args(["simulate", "configs/smoke.toml", "--scenario", "all", "--quiet", "--policy"])
-        .arg(dir.join("best_policy.toml"))
-        .arg("--out")
-        .arg(tmp.path().join("sim"))
-        .assert()
-        .success();
-    let _ = out;
-    let sim = summary(&tmp.path().join("sim"));
+    // The command the report prints, run as printed from the run folder, re-costs the best
+    // policy to the very bits of best_cost (a run made with --seed 5 included).
+    let command = s["reproduce"].as_str().unwrap();
+    assert!(report.contains(command), "report.md prints the reproduce command");
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words[0], "terafab");
+    terafab().current_dir(&dir).args(&words[1..]).arg("--quiet").assert().success();
+    let sim = summary(&dir.join("resimulated"));
     let again = sim["aggregate_cost"].as_f64().unwrap();
-    println!("optimize best_cost {best}, simulate --scenario all {again}");
+    println!("optimize best_cost {best}, `{command}` {again}");
     assert_eq!(again.to_bits(), best.to_bits(), "simulate gives {again}, optimize said {best}");
 }
 
@@ -120,6 +135,9 @@ fn the_same_seed_gives_the_same_result_and_another_seed_differs() {
     assert_eq!(read(&a, "convergence.csv"), read(&b, "convergence.csv"));
     assert_eq!(summary(&a)["best_cost"], summary(&b)["best_cost"]);
     assert_ne!(read(&a, "convergence.csv"), read(&c, "convergence.csv"));
+    // Another search seed, the same scenarios: the fixed policies cost exactly the same.
+    let hand = |d: &Path| summary(d)["comparison"].as_array().unwrap().iter().skip(2).cloned().collect::<Vec<_>>();
+    assert_eq!(hand(&a), hand(&c), "--seed must not change the scenarios");
 }
 
 /// The fields of a finished run that must not depend on interruptions.
@@ -220,6 +238,19 @@ fn bad_requests_are_refused_with_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("only `terafab bench`"));
+    // A run of model version 1 (its run.json has no model_version) is refused, saying why.
+    let old = tmp.path().join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&read(&dir, "run.json")).unwrap();
+    let mut v1 = manifest.as_object().unwrap().clone();
+    v1.remove("model_version");
+    std::fs::write(old.join("run.json"), serde_json::to_string(&v1).unwrap()).unwrap();
+    terafab()
+        .args(["optimize", "--resume"])
+        .arg(&old)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("model version 1").and(predicate::str::contains("start a new run")));
     // A damaged manifest is named, and is bad input, not a crash.
     let damaged = tmp.path().join("damaged");
     std::fs::create_dir_all(&damaged).unwrap();
@@ -269,25 +300,26 @@ fn a_config_with_a_known_optimal_policy_is_solved() {
         .assert()
         .success();
     let policy: toml::Value = toml::from_str(&read(&dir, "best_policy.toml")).unwrap();
-    for (i, phase) in policy["phase"].as_array().unwrap().iter().enumerate() {
-        let v = |k: &str| phase[k].as_float().unwrap();
+    for (i, knot) in policy["knot"].as_array().unwrap().iter().enumerate() {
+        let v = |k: &str| knot[k].as_float().unwrap();
         println!(
-            "phase {}: market_chips {:.6}, spend {:.6}, design compute {:.2e}",
+            "knot {}: market_chips {:.6}, spend {:.6}, design compute {:.2e}",
             i + 1,
             v("market_chips"),
             v("spend_fraction"),
             v("design_compute_fraction")
         );
-        assert!(v("market_chips") > 0.999, "phase {}: market_chips share {}", i + 1, v("market_chips"));
-        assert!(v("spend_fraction") > 0.999, "phase {}: spend_fraction {}", i + 1, v("spend_fraction"));
-        assert!(v("design_compute_fraction") < 1e-3, "phase {}: design {}", i + 1, v("design_compute_fraction"));
+        assert!(v("market_chips") > 0.999, "knot {}: market_chips share {}", i + 1, v("market_chips"));
+        assert!(v("spend_fraction") > 0.999, "knot {}: spend_fraction {}", i + 1, v("spend_fraction"));
+        assert!(v("design_compute_fraction") < 1e-3, "knot {}: design {}", i + 1, v("design_compute_fraction"));
     }
     // And the constructed optimum costs no less than what the search found.
     let constructed = tmp.path().join("constructed.toml");
-    let phase = "[[phase]]\nfab = 0.0\npackaging = 0.0\nmarket_chips = 1.0\ndesign = 0.0\niteration_infra = 0.0\n\
+    let knot = "[[knot]]\nfab = 0.0\npackaging = 0.0\nmarket_chips = 1.0\ndesign = 0.0\niteration_infra = 0.0\n\
                  ground_power = 0.0\ndatacenters = 0.0\nlaunch = 0.0\nspace_power = 0.0\n\
                  design_compute_fraction = 0.0\nspend_fraction = 1.0\n";
-    std::fs::write(&constructed, format!("{phase}\n{phase}")).unwrap();
+    let header = "format_version = 2\nmodel_version = 2\ninterpolation = \"linear\"\n";
+    std::fs::write(&constructed, format!("{header}{knot}\n{knot}")).unwrap();
     terafab()
         .args(["simulate", "tests/data/market-only.toml", "--scenario", "all", "--quiet", "--policy"])
         .arg(&constructed)

@@ -18,7 +18,7 @@ fn problem(objective: Objective, scenarios: usize, seed: u64) -> Problem {
 
 fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
     let mut rng = common::rng(seed);
-    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.phases, 6.0)).collect()
+    (0..n).flat_map(|_| common::random_vector(&mut rng, p.run.knots, 6.0)).collect()
 }
 
 fn trajectory_costs(p: &Problem, precision: Precision, x: &[f64]) -> Vec<f64> {
@@ -46,6 +46,30 @@ fn simd_lanes_match_the_f64_reference_per_objective() {
             worst = worst.max(d);
         }
         println!("{objective:?}: worst |simd - f64| over {} trajectories = {worst:.3e}", simd.len());
+    }
+}
+
+#[test]
+fn simd_lanes_match_the_f64_reference_for_any_knots_and_sustain_window() {
+    for (k, (knots, sustain)) in [(1, 1), (3, 7), (8, 12), (20, 60)].into_iter().enumerate() {
+        let mut p = problem(Objective::TimeToTarget, 16, 70 + k as u64);
+        p.run.knots = knots;
+        p.run.sustain_months = sustain;
+        p.run.target_gw_per_year = [30.0, 100.0, 300.0, 60.0][k];
+        let x = policies(&p, 160, 80 + k as u64);
+        let simd = trajectory_costs(&p, Precision::Simd, &x);
+        let reference = trajectory_costs(&p, Precision::F64, &x);
+        let tol = tolerance::simd_vs_f64(Objective::TimeToTarget);
+        let mut worst: f64 = 0.0;
+        for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
+            let d = (a - e).abs();
+            assert!(
+                d <= tol,
+                "{knots} knots, L {sustain}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}"
+            );
+            worst = worst.max(d);
+        }
+        println!("{knots} knots, sustain {sustain}: worst |simd - f64| over {} trajectories = {worst:.3e}", simd.len());
     }
 }
 

@@ -56,13 +56,17 @@ fn run_uniform_matches_the_wgsl_struct() {
         names,
         [
             "horizon",
-            "phases",
+            "knots",
             "n_scenarios",
             "n_trajectories",
             "objective",
             "row_stride",
             "target_gw",
-            "penalty_months"
+            "penalty_months",
+            "sustain",
+            "last_confirmable",
+            "pad0",
+            "pad1"
         ]
     );
     for (i, (_, offset)) in members.iter().enumerate() {
@@ -73,7 +77,7 @@ fn run_uniform_matches_the_wgsl_struct() {
 #[test]
 fn prelude_constants_match_the_host_layout() {
     use terafab::model::Channel;
-    use terafab::model::policy::{ALLOC_PER_PHASE, N_CHANNELS};
+    use terafab::model::policy::{ALLOC_PER_KNOT, N_CHANNELS};
     let m = module();
     let constant = |name: &str| -> u32 {
         let (_, c) =
@@ -84,7 +88,8 @@ fn prelude_constants_match_the_host_layout() {
         }
     };
     assert_eq!(constant("N_CHANNELS") as usize, N_CHANNELS);
-    assert_eq!(constant("ALLOC_PER_PHASE") as usize, ALLOC_PER_PHASE);
+    assert_eq!(constant("ALLOC_PER_KNOT") as usize, ALLOC_PER_KNOT);
+    assert_eq!(constant("MAX_SUSTAIN") as usize, terafab::model::state::MAX_SUSTAIN_MONTHS);
     assert_eq!(constant("WORKGROUP_SIZE"), terafab::gpu::layout::WORKGROUP_SIZE);
     for c in Channel::ALL {
         assert_eq!(constant(&format!("CH_{}", c.name().to_uppercase())) as usize, c as usize);

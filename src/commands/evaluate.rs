@@ -27,6 +27,14 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
         if i == 0 && record.iter().any(|f| f.trim().parse::<f64>().is_err()) {
+            // Model version 1 named its columns p<phase>_<gene>: the same numbers meant
+            // step-wise phases then, knots now.
+            if record.iter().any(|f| f.trim().starts_with("p1_")) {
+                return Err(bad(format!(
+                    "its header names p1_... columns, the phases of model version 1; {}",
+                    crate::model::version::mismatch("this file", 1).unwrap_or_default()
+                )));
+            }
             skip_first_column = record.get(0).is_some_and(|f| f.trim() == "candidate");
             continue;
         }
@@ -65,7 +73,7 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         .transpose()?;
     let mut cost = csv::Writer::from_writer(AtomicFile::create(&out.join("costs.csv"))?);
     let mut header = vec!["candidate".to_string()];
-    header.extend(gene_names(exp.run.phases));
+    header.extend(gene_names(exp.run.knots));
     if let Some(p) = pol.as_mut() {
         p.write_record(&header)?;
     }

@@ -17,6 +17,9 @@ use std::path::Path;
 /// exactly (the config's text is kept too: editing the file later changes nothing).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The model version the run computes (absent in runs of model version 1).
+    #[serde(default = "model_version_1")]
+    pub model_version: u32,
     pub config_source: String,
     pub config_name: String,
     pub config_text: String,
@@ -27,6 +30,10 @@ pub struct Manifest {
     pub plan: Plan,
     pub time_seconds: Option<f64>,
     pub terafab_version: String,
+}
+
+fn model_version_1() -> u32 {
+    1
 }
 
 /// The search plan for this device: the config's `[search]` values, and where it leaves
@@ -88,6 +95,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
         None => {
             let plan = resolve_plan(&exp.search, exp.seed, args.budget, ev.device_class())?;
             let m = Manifest {
+                model_version: crate::model::MODEL_VERSION,
                 config_source: exp.source.clone(),
                 config_name: exp.name.clone(),
                 config_text: exp.text.clone(),
@@ -163,6 +171,9 @@ fn resume(
     let m: Manifest = serde_json::from_str(&text).map_err(|e| {
         BadInput(format!("--resume {}: {} is not a terafab run manifest ({e})", dir.display(), path.display()))
     })?;
+    if let Some(why) = crate::model::version::mismatch(&format!("the run in {}", dir.display()), m.model_version) {
+        return Err(BadInput(format!("--resume {}: {why}; start a new run instead", dir.display())).into());
+    }
     let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
         .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;
     exp.seed = m.seed;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use crate::spelling::suggest;
+
 /// One problem with a config file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigError {
@@ -31,17 +33,6 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// ` (did you mean `x`?)` for the closest candidate, or nothing when none is close.
-pub fn suggest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(key, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,14 +42,5 @@ mod tests {
         let t = "a = 1\nbb = 2\n";
         assert_eq!(line_col(t, 0), (1, 1));
         assert_eq!(line_col(t, 8), (2, 3));
-    }
-
-    #[test]
-    fn suggest_finds_near_misses_only() {
-        assert_eq!(
-            suggest("capex_busd_per_kwsp", ["capex_busd_per_kwspm", "construction_months"]),
-            " (did you mean `capex_busd_per_kwspm`?)"
-        );
-        assert_eq!(suggest("zzz", ["capex_busd_per_kwspm"]), "");
     }
 }

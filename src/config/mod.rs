@@ -9,7 +9,8 @@ pub use error::{ConfigError, line_col, suggest};
 pub use raw::PARAM_SECTIONS;
 
 use crate::model::params::fmt_num;
-use crate::model::{Aggregate, Distribution, Objective, PARAM_SPECS, Params, RunSpec, Uncertainty, YearMonth};
+use crate::model::state::MAX_SUSTAIN_MONTHS;
+use crate::model::{Aggregate, Alloc, Distribution, Objective, PARAM_SPECS, Params, RunSpec, Uncertainty, YearMonth};
 use raw::{RawConfig, RawDist};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
@@ -46,6 +47,38 @@ pub const BUILTIN_POLICIES: [(&str, &str); 2] = [
     ("ground-only", include_str!("../../configs/policies/ground-only.toml")),
 ];
 
+/// A built-in policy for `run`: as written when it has the run's knots, else its
+/// straight-line path re-sampled at the run's knots (both placed as fractions of the
+/// horizon). Returns the allocations and how many knots the file has.
+pub fn builtin_policy(text: &str, run: &RunSpec) -> anyhow::Result<(Vec<Alloc<f64>>, usize)> {
+    use crate::model::policy::{PolicyError, parse_policy_toml};
+    // The parser says how many knots the file has when they are not the ones asked for.
+    let own = match parse_policy_toml(text, run.knots, None) {
+        Err(PolicyError::KnotCount { got, .. }) => parse_policy_toml(text, got, None),
+        parsed => parsed,
+    }
+    .map_err(|e| anyhow::anyhow!("a built-in policy does not parse: {e}"))?;
+    if own.len() == run.knots {
+        return Ok((own, run.knots));
+    }
+    let last = own.len() - 1;
+    let mapped = (0..run.knots)
+        .map(|i| {
+            let at = if run.knots > 1 { i as f64 * last as f64 / (run.knots - 1) as f64 } else { 0.0 };
+            let j = (at.floor() as usize).min(last);
+            Alloc::lerp(&own[j], &own[(j + 1).min(last)], at - j as f64)
+        })
+        .collect();
+    Ok((mapped, own.len()))
+}
+
+/// Policy knots by default (README, "How the default was chosen").
+pub const DEFAULT_KNOTS: usize = 8;
+/// Months the target must hold by default (docs/model.md, "Objectives").
+pub const DEFAULT_SUSTAIN_MONTHS: usize = 12;
+/// The scenario seed of a config that does not name one.
+pub const DEFAULT_SCENARIO_SEED: u64 = 1;
+
 /// Independent population searches by default: splitting the budget six ways beat one
 /// search by 4.9 months on average over seeds 1-9 (README, "How the default was chosen").
 pub const DEFAULT_POPULATION_RUNS: usize = 6;
@@ -78,6 +111,9 @@ pub struct SearchSettings {
 pub struct ScenarioSettings {
     pub count: usize,
     pub aggregate: Aggregate,
+    /// Draws the scenarios (`scenarios.seed`): fixed by the config, so every run of a
+    /// config, whatever its search seed, sees the same scenarios (common random numbers).
+    pub seed: u64,
 }
 
 /// A validated experiment: what a config file means.
@@ -93,20 +129,29 @@ pub struct Experiment {
     pub params: Params<f64>,
     pub uncertainty: Uncertainty,
     pub scenarios: ScenarioSettings,
+    /// The search's seed (`run.seed`, `--seed`); the scenarios have their own.
     pub seed: u64,
     pub backend: BackendChoice,
     pub search: SearchSettings,
 }
 
 impl Experiment {
-    /// The scenarios every candidate is evaluated on (scenario 0.. count-1 of the seed).
-    /// With no uncertain parameter there is one scenario: the nominal one.
+    /// The scenarios every candidate is evaluated on (scenarios 0 .. count-1 of the
+    /// scenario seed). With no uncertain parameter there is one scenario: the nominal one.
     pub fn sampled_scenarios(&self) -> Vec<Params<f64>> {
+        self.scenarios_of_seed(self.scenarios.seed)
+    }
+    /// The same draws from another scenario seed (to measure the sampling error).
+    pub fn scenarios_of_seed(&self, seed: u64) -> Vec<Params<f64>> {
         if self.uncertainty.entries.is_empty() {
             vec![self.params]
         } else {
-            self.uncertainty.scenarios(&self.params, self.seed, self.scenarios.count)
+            self.uncertainty.scenarios(&self.params, seed, self.scenarios.count)
         }
+    }
+    /// Scenario `k` of the config's scenario seed (what `simulate --scenario K` runs).
+    pub fn scenario(&self, k: usize) -> Params<f64> {
+        self.uncertainty.scenario(&self.params, self.scenarios.seed, k)
     }
 }
 
@@ -216,9 +261,20 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         Some(s) => s.get_ref().parse().map_err(|m: String| cx.err(s, format!("run.start: {m}")))?,
     };
     let horizon = cx.int(&run_t.and_then(|r| r.horizon_months.clone()), "run.horizon_months", 240, 12, 1200)? as usize;
-    let phases = cx.int(&run_t.and_then(|r| r.phases.clone()), "run.phases", 8, 1, 64)? as usize;
-    if phases > horizon {
-        return Err(cx.err_at(None, format!("run.phases = {phases}: must be at most run.horizon_months = {horizon}")));
+    if let Some(p) = run_t.and_then(|r| r.phases.as_ref()) {
+        return Err(cx.err(
+            p,
+            format!(
+                "run.phases = {}: policies have knots since model version 2 ({}); write run.knots instead",
+                p.get_ref(),
+                crate::model::version::what_changed_since(1)
+            ),
+        ));
+    }
+    let knots = cx.int(&run_t.and_then(|r| r.knots.clone()), "run.knots", DEFAULT_KNOTS as i64, 1, 64)? as usize;
+    if knots > horizon {
+        let at = run_t.and_then(|r| r.knots.as_ref()).map(|k| k.span());
+        return Err(cx.err_at(at, format!("run.knots = {knots}: must be at most run.horizon_months = {horizon}")));
     }
     let seed = cx.int(&run_t.and_then(|r| r.seed.clone()), "run.seed", 42, 0, i64::MAX)? as u64;
     let backend = match cx
@@ -243,20 +299,37 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         0.0,
         1e4,
     )?;
+    let sustain = cx.int(
+        &obj.and_then(|o| o.sustain_months.clone()),
+        "objective.sustain_months",
+        DEFAULT_SUSTAIN_MONTHS as i64,
+        1,
+        MAX_SUSTAIN_MONTHS as i64,
+    )? as usize;
+    if sustain > horizon {
+        let at = obj.and_then(|o| o.sustain_months.as_ref()).map(|k| k.span());
+        return Err(cx.err_at(
+            at,
+            format!("objective.sustain_months = {sustain}: must be at most run.horizon_months = {horizon}"),
+        ));
+    }
 
     let funding = parse_funding(&cx, &raw, start, horizon)?;
     let run = RunSpec {
         start,
         horizon_months: horizon,
-        phases,
+        knots,
         objective,
         target_gw_per_year: target,
+        sustain_months: sustain,
         penalty_months_per_doubling: penalty,
         funding_busd_per_month: funding,
     };
 
     let sc = raw.scenarios.as_ref();
     let count = cx.int(&sc.and_then(|s| s.count.clone()), "scenarios.count", 16, 1, 65_536)? as usize;
+    let scenario_seed =
+        cx.int(&sc.and_then(|s| s.seed.clone()), "scenarios.seed", DEFAULT_SCENARIO_SEED as i64, 0, i64::MAX)? as u64;
     let level = cx.float(&sc.and_then(|s| s.level.clone()), "scenarios.level", 0.9, 0.0, 1.0)?;
     let aggregate = match cx
         .choice(&sc.and_then(|s| s.aggregate.clone()), "scenarios.aggregate", "mean", &Aggregate::NAMES)?
@@ -278,7 +351,7 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         run,
         params,
         uncertainty,
-        scenarios: ScenarioSettings { count, aggregate },
+        scenarios: ScenarioSettings { count, aggregate, seed: scenario_seed },
         seed,
         backend,
         search,

@@ -57,6 +57,8 @@ pub struct RawRun {
     pub name: Option<Spanned<String>>,
     pub start: Option<Spanned<String>>,
     pub horizon_months: Option<Spanned<i64>>,
+    pub knots: Option<Spanned<i64>>,
+    /// Model version 1's step-wise phases: kept only to say what replaced it.
     pub phases: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub backend: Option<Spanned<String>>,
@@ -67,6 +69,7 @@ pub struct RawRun {
 pub struct RawObjective {
     pub kind: Option<Spanned<String>>,
     pub target_gw_per_year: Option<Spanned<f64>>,
+    pub sustain_months: Option<Spanned<i64>>,
     pub penalty_months_per_doubling: Option<Spanned<f64>>,
 }
 
@@ -74,6 +77,7 @@ pub struct RawObjective {
 #[serde(deny_unknown_fields)]
 pub struct RawScenarios {
     pub count: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
     pub aggregate: Option<Spanned<String>>,
     pub level: Option<Spanned<f64>>,
 }

@@ -5,7 +5,7 @@
 use super::{Evaluator, Problem};
 use crate::model::lanes::{LANES, Lanes};
 use crate::model::policy::decode;
-use crate::model::{Params, PhaseAlloc, Real, trajectory_cost};
+use crate::model::{Alloc, Params, Real, trajectory_cost};
 use anyhow::Result;
 use rayon::prelude::*;
 
@@ -39,12 +39,10 @@ impl CpuEvaluator {
         let s = self.problem.scenarios.len();
         out.par_chunks_mut(LANES * s).zip(policies.par_chunks(LANES * dim)).for_each(|(o, x)| {
             let n = x.len() / dim;
-            let decoded: Vec<Vec<PhaseAlloc<f64>>> =
-                (0..LANES).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
-            let lane =
-                |f: &dyn Fn(&Vec<PhaseAlloc<f64>>) -> f64| Lanes::new(std::array::from_fn(|l| f(&decoded[l]) as f32));
-            let phases: Vec<PhaseAlloc<Lanes>> = (0..self.problem.run.phases)
-                .map(|ph| PhaseAlloc {
+            let decoded: Vec<Vec<Alloc<f64>>> = (0..LANES).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
+            let lane = |f: &dyn Fn(&Vec<Alloc<f64>>) -> f64| Lanes::new(std::array::from_fn(|l| f(&decoded[l]) as f32));
+            let phases: Vec<Alloc<Lanes>> = (0..self.problem.run.knots)
+                .map(|ph| Alloc {
                     shares: std::array::from_fn(|k| lane(&|d| d[ph].shares[k])),
                     design_fraction: lane(&|d| d[ph].design_fraction),
                     spend_fraction: lane(&|d| d[ph].spend_fraction),
@@ -63,7 +61,7 @@ impl CpuEvaluator {
         let dim = self.problem.dim();
         let s = scenarios.len();
         out.par_chunks_mut(s).zip(policies.par_chunks(dim)).for_each(|(o, x)| {
-            let phases: Vec<PhaseAlloc<R>> = decode(x).iter().map(|a| a.cast::<R>()).collect();
+            let phases: Vec<Alloc<R>> = decode(x).iter().map(|a| a.cast::<R>()).collect();
             for (slot, p) in o.iter_mut().zip(scenarios) {
                 *slot = trajectory_cost(&self.problem.run, p, &phases).to_f64();
             }

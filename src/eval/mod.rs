@@ -6,7 +6,7 @@ pub mod fallback;
 pub mod sample;
 pub mod tolerance;
 
-use crate::model::policy::{GENES_PER_PHASE, PhaseAlloc, validate_vector};
+use crate::model::policy::{Alloc, GENES_PER_KNOT, validate_vector};
 use crate::model::{Aggregate, Params, RunSpec, trajectory_cost};
 use anyhow::Result;
 
@@ -24,7 +24,7 @@ impl Problem {
     }
     /// Length of one encoded policy.
     pub fn dim(&self) -> usize {
-        self.run.phases * GENES_PER_PHASE
+        self.run.knots * GENES_PER_KNOT
     }
     /// Checks a flat batch of policies before any work is dispatched.
     pub fn validate(&self, policies: &[f64]) -> Result<usize> {
@@ -36,14 +36,14 @@ impl Problem {
             );
         }
         for (i, x) in policies.chunks_exact(dim).enumerate() {
-            validate_vector(x, self.run.phases).map_err(|e| anyhow::anyhow!("candidate {i}: {e}"))?;
+            validate_vector(x, self.run.knots).map_err(|e| anyhow::anyhow!("candidate {i}: {e}"))?;
         }
         Ok(policies.len() / dim)
     }
 }
 
 /// A decoded policy's cost on every scenario, in f64 (the reference), and their aggregate.
-pub fn policy_cost(problem: &Problem, phases: &[PhaseAlloc<f64>]) -> (f64, Vec<f64>) {
+pub fn policy_cost(problem: &Problem, phases: &[Alloc<f64>]) -> (f64, Vec<f64>) {
     let per: Vec<f64> = problem.scenarios.iter().map(|p| trajectory_cost(&problem.run, p, phases)).collect();
     (problem.aggregate.apply(&mut per.clone()), per)
 }

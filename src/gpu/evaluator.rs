@@ -6,7 +6,7 @@
 use super::adapter::{AdapterSummary, choose_adapter};
 use super::layout::{RunUniform, WORKGROUP_SIZE, grid, shader_source};
 use crate::eval::{DeviceClass, Evaluator, Problem};
-use crate::model::policy::{ALLOC_PER_PHASE, decode_flat_f32};
+use crate::model::policy::{ALLOC_PER_KNOT, decode_flat_f32};
 use anyhow::{Context, Result, bail};
 use std::sync::{Arc, Mutex};
 
@@ -102,7 +102,7 @@ impl GpuEvaluator {
         }
 
         let s = problem.scenarios.len();
-        let alloc_bytes = (problem.run.phases * ALLOC_PER_PHASE * 4) as u64;
+        let alloc_bytes = (problem.run.knots * ALLOC_PER_KNOT * 4) as u64;
         let per_candidate = alloc_bytes.max(4 * s as u64);
         let binding_limit = limits.max_storage_buffer_binding_size.min(MAX_CHUNK_BYTES);
         let chunk = ((binding_limit / per_candidate) as usize).clamp(1, 1 << 20);
@@ -190,13 +190,17 @@ impl GpuEvaluator {
         let (x, y) = grid(trajectories as u32);
         let run = RunUniform {
             horizon: self.problem.run.horizon_months as u32,
-            phases: self.problem.run.phases as u32,
+            knots: self.problem.run.knots as u32,
             n_scenarios: s as u32,
             n_trajectories: trajectories as u32,
             objective: self.problem.run.objective.code(),
             row_stride: x * WORKGROUP_SIZE,
             target_gw: self.problem.run.target_gw_per_year as f32,
             penalty_months: self.problem.run.penalty_months_per_doubling as f32,
+            sustain: self.problem.run.sustain_months as u32,
+            last_confirmable: self.problem.run.last_confirmable_month() as f32,
+            pad0: 0,
+            pad1: 0,
         };
         self.queue.write_buffer(&b.run_buf, 0, bytemuck::bytes_of(&run));
         let bytes = (trajectories * 4) as u64;

@@ -4,21 +4,29 @@
 
 use crate::model::Channel;
 use crate::model::params::wgsl_params_struct;
-use crate::model::policy::{ALLOC_PER_PHASE, N_CHANNELS};
+use crate::model::policy::{ALLOC_PER_KNOT, N_CHANNELS};
+use crate::model::state::MAX_SUSTAIN_MONTHS;
 use bytemuck::{Pod, Zeroable};
 
-/// Mirrors `struct Run` in shaders/step.wgsl (eight 4-byte fields, 32 bytes).
+/// Mirrors `struct Run` in shaders/step.wgsl (twelve 4-byte fields, 48 bytes: a
+/// multiple of 16, as uniform buffers want).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
 pub struct RunUniform {
     pub horizon: u32,
-    pub phases: u32,
+    pub knots: u32,
     pub n_scenarios: u32,
     pub n_trajectories: u32,
     pub objective: u32,
     pub row_stride: u32,
     pub target_gw: f32,
     pub penalty_months: f32,
+    /// `objective.sustain_months` (L).
+    pub sustain: u32,
+    /// `T - L + 1`, where the not-reached cost starts.
+    pub last_confirmable: f32,
+    pub pad0: u32,
+    pub pad1: u32,
 }
 
 /// Invocations per workgroup (`WORKGROUP_SIZE` in the shader's prelude).
@@ -30,7 +38,8 @@ pub fn shader_prelude() -> String {
     s.push_str("// Generated from src/gpu/layout.rs: do not edit.\n");
     s.push_str(&format!("const WORKGROUP_SIZE: u32 = {WORKGROUP_SIZE}u;\n"));
     s.push_str(&format!("const N_CHANNELS: u32 = {N_CHANNELS}u;\n"));
-    s.push_str(&format!("const ALLOC_PER_PHASE: u32 = {ALLOC_PER_PHASE}u;\n"));
+    s.push_str(&format!("const ALLOC_PER_KNOT: u32 = {ALLOC_PER_KNOT}u;\n"));
+    s.push_str(&format!("const MAX_SUSTAIN: u32 = {MAX_SUSTAIN_MONTHS}u;\n"));
     for c in Channel::ALL {
         s.push_str(&format!("const CH_{}: u32 = {}u;\n", c.name().to_uppercase(), c as usize));
     }

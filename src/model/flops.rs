@@ -4,7 +4,7 @@
 //! too. exp and ln are counted apart: each is one WGSL builtin but a polynomial of about
 //! [`FLOPS_PER_TRANSCENDENTAL`] operations underneath (wide's f32x8 exp/ln, Mesa's).
 
-use super::policy::PhaseAlloc;
+use super::policy::Alloc;
 use super::real::Real;
 use super::{Params, RunSpec, trajectory_cost};
 use std::cell::Cell;
@@ -111,10 +111,10 @@ impl Real for Counted {
     }
 }
 
-fn counted(phases: &[PhaseAlloc<f64>]) -> Vec<PhaseAlloc<Counted>> {
+fn counted(phases: &[Alloc<f64>]) -> Vec<Alloc<Counted>> {
     phases
         .iter()
-        .map(|a| PhaseAlloc {
+        .map(|a| Alloc {
             shares: a.shares.map(Counted),
             design_fraction: Counted(a.design_fraction),
             spend_fraction: Counted(a.spend_fraction),
@@ -124,7 +124,7 @@ fn counted(phases: &[PhaseAlloc<f64>]) -> Vec<PhaseAlloc<Counted>> {
 
 /// Operations per trajectory-step of `run` for this scenario and policy, averaged over
 /// the horizon (the count does not depend on the values: the step has no branches).
-pub fn ops_per_step(run: &RunSpec, p: &Params<f64>, phases: &[PhaseAlloc<f64>]) -> (OpCount, [f64; 4]) {
+pub fn ops_per_step(run: &RunSpec, p: &Params<f64>, phases: &[Alloc<f64>]) -> (OpCount, [f64; 4]) {
     COUNT.with(|c| c.set(OpCount::default()));
     let _ = trajectory_cost(run, &p.map(Counted), &counted(phases));
     let total = COUNT.with(|c| c.get());

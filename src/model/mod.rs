@@ -13,13 +13,15 @@ pub mod run;
 pub mod scenario;
 pub mod state;
 pub mod step;
+pub mod version;
 
 pub use aggregate::Aggregate;
 pub use calendar::YearMonth;
 pub use objective::Objective;
 pub use params::{PARAM_SPECS, Params};
-pub use policy::{Channel, PhaseAlloc};
+pub use policy::{Alloc, Channel};
 pub use real::Real;
 pub use run::{RunSpec, Trajectory, simulate, trajectory_cost};
 pub use scenario::{Distribution, Uncertainty};
 pub use state::{Flows, State};
+pub use version::MODEL_VERSION;

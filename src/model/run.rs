@@ -1,57 +1,75 @@
-//! A whole trajectory: the run's clock and phases, the funding schedule, and the loop of
-//! monthly steps that ends in a cost.
+//! A whole trajectory: the run's clock and policy knots, the funding schedule, and the
+//! loop of monthly steps that ends in a cost.
 
 use super::calendar::YearMonth;
 use super::objective::{Objective, ObjectiveSpec, cost};
 use super::params::Params;
-use super::policy::PhaseAlloc;
+use super::policy::Alloc;
 use super::real::Real;
 use super::state::{Flows, State};
-use super::step::{Derived, step};
+use super::step::{Derived, Target, step};
 
 /// Everything about a run that is the same for all scenarios and candidates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSpec {
     pub start: YearMonth,
     pub horizon_months: usize,
-    pub phases: usize,
+    /// Policy knots, evenly spaced from the first month to the last.
+    pub knots: usize,
     pub objective: Objective,
     pub target_gw_per_year: f64,
+    /// Months the trailing 12-month deployment must hold the target (`L`).
+    pub sustain_months: usize,
     pub penalty_months_per_doubling: f64,
     /// External funding arriving in each month of the horizon ($B).
     pub funding_busd_per_month: Vec<f64>,
 }
 
 impl RunSpec {
-    /// Phase of a month: phases are equal in length (the last absorbs the remainder).
-    pub fn phase_of(&self, month: usize) -> usize {
-        (month * self.phases / self.horizon_months).min(self.phases - 1)
+    /// Where month `month` lies between the knots: the knot at or before it, how far it
+    /// is towards the next as a fraction `num / den`, in integers so that every backend
+    /// computes the same weight. Knot `j` sits on month `j (T - 1) / (K - 1)`.
+    pub fn knot_position(&self, month: usize) -> (usize, usize, usize) {
+        if self.knots <= 1 || self.horizon_months <= 1 {
+            return (0, 0, 1);
+        }
+        let den = self.horizon_months - 1;
+        let num = month * (self.knots - 1);
+        (num / den, num % den, den)
     }
-    /// First month of each phase, and one past the last month.
-    pub fn phase_starts(&self) -> Vec<usize> {
-        let mut starts: Vec<usize> =
-            (0..self.horizon_months).filter(|&m| m == 0 || self.phase_of(m) != self.phase_of(m - 1)).collect();
-        starts.push(self.horizon_months);
-        starts
-    }
-    /// "2026-04 to 2028-09" for each phase.
-    pub fn phase_labels(&self) -> Vec<String> {
-        self.phase_starts()
-            .windows(2)
-            .map(|w| format!("{} to {}", self.start.plus(w[0] as i64), self.start.plus(w[1] as i64 - 1)))
+    /// The month (0-based, rounded down) each knot sits on.
+    pub fn knot_months(&self) -> Vec<usize> {
+        (0..self.knots)
+            .map(|j| if self.knots <= 1 { 0 } else { j * (self.horizon_months - 1) / (self.knots - 1) })
             .collect()
+    }
+    /// The calendar month of each knot, e.g. "2031-01": the names policy files use.
+    pub fn knot_labels(&self) -> Vec<String> {
+        self.knot_months().iter().map(|&m| self.start.plus(m as i64).to_string()).collect()
+    }
+    /// The allocation in force in `month`: the straight line between its two knots.
+    #[inline(always)]
+    pub fn alloc_at<R: Real>(&self, knots: &[Alloc<R>], month: usize) -> Alloc<R> {
+        let (j, num, den) = self.knot_position(month);
+        let next = (j + 1).min(knots.len() - 1);
+        Alloc::lerp(&knots[j], &knots[next], R::lit(num as f64) / R::lit(den as f64))
+    }
+    /// The last month (in months after the start, as costs count them) from which a
+    /// sustained level can still be confirmed within the horizon: `T - L + 1`.
+    pub fn last_confirmable_month(&self) -> usize {
+        self.horizon_months + 1 - self.sustain_months.min(self.horizon_months)
     }
     pub fn objective_spec<R: Real>(&self) -> ObjectiveSpec<R> {
         ObjectiveSpec {
             objective: self.objective,
-            horizon_months: R::lit(self.horizon_months as f64),
+            last_confirmable_month: R::lit(self.last_confirmable_month() as f64),
             target_gw_per_year: R::lit(self.target_gw_per_year),
             penalty_months_per_doubling: R::lit(self.penalty_months_per_doubling),
         }
     }
     /// Length of an encoded policy vector for this run.
     pub fn policy_len(&self) -> usize {
-        self.phases * super::policy::GENES_PER_PHASE
+        self.knots * super::policy::GENES_PER_KNOT
     }
 }
 
@@ -60,15 +78,15 @@ impl RunSpec {
 pub fn run_trajectory<R: Real>(
     run: &RunSpec,
     p: &Params<R>,
-    phases: &[PhaseAlloc<R>],
+    knots: &[Alloc<R>],
     mut on_month: impl FnMut(usize, &State<R>, &Flows<R>),
 ) -> (State<R>, R) {
     let k = Derived::new(p);
-    let target = R::lit(run.target_gw_per_year);
+    let target = Target { gw_per_year: R::lit(run.target_gw_per_year), sustain_months: run.sustain_months };
     let mut s = State::initial(p);
     for month in 0..run.horizon_months {
-        let a = &phases[run.phase_of(month)];
-        let flows = step(&mut s, p, &k, a, month, R::lit(run.funding_busd_per_month[month]), target);
+        let a = run.alloc_at(knots, month);
+        let flows = step(&mut s, p, &k, &a, month, R::lit(run.funding_busd_per_month[month]), &target);
         on_month(month, &s, &flows);
     }
     let c = cost(&s, &run.objective_spec());
@@ -76,8 +94,8 @@ pub fn run_trajectory<R: Real>(
 }
 
 /// The cost of one trajectory, with nothing recorded (the evaluators' inner loop).
-pub fn trajectory_cost<R: Real>(run: &RunSpec, p: &Params<R>, phases: &[PhaseAlloc<R>]) -> R {
-    run_trajectory(run, p, phases, |_, _, _| {}).1
+pub fn trajectory_cost<R: Real>(run: &RunSpec, p: &Params<R>, knots: &[Alloc<R>]) -> R {
+    run_trajectory(run, p, knots, |_, _, _| {}).1
 }
 
 /// One month of a recorded trajectory.
@@ -96,9 +114,49 @@ pub struct Trajectory {
     pub cost: f64,
 }
 
-pub fn simulate(run: &RunSpec, p: &Params<f64>, phases: &[PhaseAlloc<f64>]) -> Trajectory {
+pub fn simulate(run: &RunSpec, p: &Params<f64>, knots: &[Alloc<f64>]) -> Trajectory {
     let mut months = Vec::with_capacity(run.horizon_months);
     let (final_state, cost) =
-        run_trajectory(run, p, phases, |month, s, f| months.push(MonthRecord { month, state: *s, flows: *f }));
+        run_trajectory(run, p, knots, |month, s, f| months.push(MonthRecord { month, state: *s, flows: *f }));
     Trajectory { months, final_state, cost }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(horizon_months: usize, knots: usize) -> RunSpec {
+        RunSpec {
+            start: YearMonth { year: 2026, month: 4 },
+            horizon_months,
+            knots,
+            objective: Objective::TimeToTarget,
+            target_gw_per_year: 1.0,
+            sustain_months: 12,
+            penalty_months_per_doubling: 24.0,
+            funding_busd_per_month: vec![0.0; horizon_months],
+        }
+    }
+
+    #[test]
+    fn knots_span_the_horizon_and_months_between_them_interpolate() {
+        let r = run(240, 8);
+        assert_eq!(r.knot_months(), [0, 34, 68, 102, 136, 170, 204, 239]);
+        assert_eq!(r.knot_labels()[7], "2046-03");
+        assert_eq!(r.knot_position(0), (0, 0, 239));
+        assert_eq!(r.knot_position(239), (7, 0, 239));
+        // Month 120 sits between knots 3 (month 102) and 4 (month 136).
+        let (j, num, den) = r.knot_position(120);
+        assert_eq!(j, 3);
+        assert!((num as f64 / den as f64 - (120.0 - 102.43) / 34.14).abs() < 0.01);
+        assert_eq!(run(60, 1).knot_position(33), (0, 0, 1));
+    }
+
+    #[test]
+    fn the_last_confirmable_month_leaves_room_for_the_sustain_window() {
+        assert_eq!(run(240, 8).last_confirmable_month(), 229);
+        let mut r = run(240, 8);
+        r.sustain_months = 1;
+        assert_eq!(r.last_confirmable_month(), 240);
+    }
 }

@@ -6,6 +6,9 @@ use super::real::Real;
 
 /// Months in the trailing deployment window of the headline metric.
 pub const TRAILING_MONTHS: usize = 12;
+/// The longest `objective.sustain_months` a run may ask for (the ring the sustained level
+/// is computed over has this many slots, on the GPU too).
+pub const MAX_SUSTAIN_MONTHS: usize = 60;
 
 /// Every stock of one (policy, scenario) trajectory. Units are in the names:
 /// `_busd` billions of dollars, `_gw` gigawatts, `_eflops` 1e18 FLOP/s, `_k` thousands.
@@ -49,12 +52,20 @@ pub struct State<R> {
     pub cum_launched_t: R,
     /// Deployment of the last 12 months, indexed by month % 12.
     pub deployed_ring_gw: [R; TRAILING_MONTHS],
-    /// The headline metric: chips deployed over the trailing 12 months (GW/yr).
+    /// The headline metric: chips deployed over the trailing 12 months (GW/yr), `D(t)`.
     pub deployed_last_12m_gw: R,
+    /// The peak of `D` so far.
     pub best_deployed_last_12m_gw: R,
+    /// `D` of the last `sustain_months` months, indexed by month % sustain_months.
+    pub sustain_ring_gw: [R; MAX_SUSTAIN_MONTHS],
+    /// The sustained level of the latest full window: the least `D` over the last
+    /// `sustain_months` months (0 until a window is full).
+    pub sustained_gw: R,
+    /// The best sustained level so far (the not-reached cost's shortfall is measured to it).
+    pub best_sustained_gw: R,
     /// Compute delivered so far (installed and running), EFLOP/s x months.
     pub cum_eflops_months: R,
-    /// Interpolated month the target was first reached (valid when `reached` is 1).
+    /// Interpolated month from which the target is first sustained (valid when `reached` is 1).
     pub time_to_target_months: R,
     /// 0 until the target is reached, then 1.
     pub reached: R,
@@ -98,6 +109,9 @@ impl<R: Real> State<R> {
             deployed_ring_gw: [z; TRAILING_MONTHS],
             deployed_last_12m_gw: z,
             best_deployed_last_12m_gw: z,
+            sustain_ring_gw: [z; MAX_SUSTAIN_MONTHS],
+            sustained_gw: z,
+            best_sustained_gw: z,
             cum_eflops_months: z,
             time_to_target_months: z,
             reached: z,
@@ -126,6 +140,8 @@ impl<R: Real> State<R> {
             ("cum_fab_built_kwspm", self.cum_fab_built_kwspm),
             ("cum_launched_t", self.cum_launched_t),
             ("deployed_last_12m_gw", self.deployed_last_12m_gw),
+            ("sustained_gw", self.sustained_gw),
+            ("best_sustained_gw", self.best_sustained_gw),
             ("cum_eflops_months", self.cum_eflops_months),
         ];
         for (name, pipe) in [
@@ -181,6 +197,24 @@ pub struct Flows<R> {
     /// Room left for chips on the ground / in space after deployment.
     pub ground_room_gw: R,
     pub space_room_gw: R,
+    /// The month's interpolated policy: share of cash spent, share of compute to design.
+    pub spend_fraction: R,
+    pub design_fraction: R,
+    /// What the venture can sell into this month: the addressable market ($B/month).
+    pub market_busd: R,
+    /// Market chips: the most the venture may buy (its share of world supply) and what
+    /// its market budget would have bought, GW.
+    pub market_supply_gw: R,
+    pub market_budget_gw: R,
+    /// Satellites: what launch capacity can lift and what the space budget buys, GW.
+    pub space_launch_cap_gw: R,
+    pub space_budget_gw: R,
+    pub space_new_gw: R,
+    /// Unit costs this month ($B per GW): own chips (wafers + packages, variable cost),
+    /// market chips, and a GW in orbit (satellite + launch, no chip).
+    pub own_chip_busd_per_gw: R,
+    pub market_chip_busd_per_gw: R,
+    pub space_busd_per_gw: R,
 }
 
 impl<R: Real> Flows<R> {

@@ -5,7 +5,7 @@
 //! No `if` on values: caps are `min`/`max`, the target test is `select_ge`.
 
 use super::params::Params;
-use super::policy::{Channel, PhaseAlloc};
+use super::policy::{Alloc, Channel};
 use super::real::Real;
 use super::state::{Flows, State, TRAILING_MONTHS};
 
@@ -33,6 +33,15 @@ pub struct Derived<R> {
     /// Reference price, $B per EFLOP/s-month, at the start.
     pub ref_price0: R,
     pub tonnes_per_gw: R,
+}
+
+/// What the objective asks of deployment: a level, held for `sustain_months` months.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<R> {
+    pub gw_per_year: R,
+    /// `L`: months the trailing 12-month deployment must stay at the level (1 to
+    /// [`super::state::MAX_SUSTAIN_MONTHS`]).
+    pub sustain_months: usize,
 }
 
 /// Stage rate of a third-order delay with mean `lead` months: 3/lead per month, at most 1
@@ -96,6 +105,40 @@ fn learned<R: Real>(cumulative: R, reference: R, slope: R) -> R {
     (slope * ((reference + cumulative) / reference).ln()).exp()
 }
 
+/// Enters month `month`'s deployment (GW) into the target's accumulators. D = deployment
+/// over the trailing 12 months; the sustained level from month i is the least D over
+/// months i .. i+L-1, known once month i+L-1 is done, so the window that ends this month
+/// gives it for i = month - L + 1. The target time is the first i (interpolated between
+/// i-1 and i, in months after the start) whose sustained level reaches the target.
+#[inline(always)]
+pub fn record_deployment<R: Real>(s: &mut State<R>, deployed_gw: R, month: usize, target: &Target<R>) {
+    let (zero, one) = (R::lit(0.0), R::lit(1.0));
+    s.deployed_ring_gw[month % TRAILING_MONTHS] = deployed_gw;
+    let mut total = zero;
+    for &d in &s.deployed_ring_gw {
+        total = total + d;
+    }
+    s.deployed_last_12m_gw = total;
+    s.best_deployed_last_12m_gw = s.best_deployed_last_12m_gw.max(total);
+    let sustain = target.sustain_months;
+    s.sustain_ring_gw[month % sustain] = total;
+    // The month counter decides this, never a value: every lane and invocation agrees.
+    if month + 1 >= sustain {
+        let mut window = s.sustain_ring_gw[0];
+        for &d in &s.sustain_ring_gw[1..sustain] {
+            window = window.min(d);
+        }
+        let previous = s.sustained_gw;
+        s.sustained_gw = window;
+        s.best_sustained_gw = s.best_sustained_gw.max(window);
+        let hit = R::select_ge(window, target.gw_per_year, one, zero) * (one - s.reached);
+        let within = (target.gw_per_year - previous).safe_div(window - previous).clamp_to(zero, one);
+        let first = R::lit((month + 1 - sustain) as f64);
+        s.time_to_target_months = s.time_to_target_months + hit * (first + within - s.time_to_target_months);
+        s.reached = s.reached.max(hit);
+    }
+}
+
 /// Advances `s` through month `month` (0-based) under allocation `a`, with external
 /// funding `funding_busd` arriving this month, and returns the month's flows.
 #[inline(always)]
@@ -103,10 +146,10 @@ pub fn step<R: Real>(
     s: &mut State<R>,
     p: &Params<R>,
     k: &Derived<R>,
-    a: &PhaseAlloc<R>,
+    a: &Alloc<R>,
     month: usize,
     funding_busd: R,
-    target_gw_per_year: R,
+    target: &Target<R>,
 ) -> Flows<R> {
     let zero = R::lit(0.0);
     let one = R::lit(1.0);
@@ -196,8 +239,8 @@ pub fn step<R: Real>(
     s.pkg_mpm = s.pkg_mpm + delay3(&mut s.pkg_pipe, pkg_starts, k.pkg_rate);
 
     // Market chips: at the market price, up to the venture's share of world supply.
-    let bought_gw =
-        (alloc(Channel::MarketChips) / chip_price).min(market_supply_gw).min((room_left - made_gw).max(zero));
+    let market_budget_gw = alloc(Channel::MarketChips) / chip_price;
+    let bought_gw = market_budget_gw.min(market_supply_gw).min((room_left - made_gw).max(zero));
     spend[Channel::MarketChips as usize] = bought_gw * chip_price;
     let bought_eflops = bought_gw * market_eff * thousand;
 
@@ -249,7 +292,9 @@ pub fn step<R: Real>(
         * learned(s.cum_launched_t, p.space_launch_learning_ref_t, k.launch_price_slope))
     .max(p.space_launch_price_floor_usd_per_kg);
     let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + k.tonnes_per_gw * launch_price * R::lit(1e-6);
-    let space_new_gw = (alloc(Channel::SpacePower) / space_busd_per_gw).min(s.launch_t_per_month / k.tonnes_per_gw);
+    let space_budget_gw = alloc(Channel::SpacePower) / space_busd_per_gw;
+    let space_launch_cap_gw = s.launch_t_per_month / k.tonnes_per_gw;
+    let space_new_gw = space_budget_gw.min(space_launch_cap_gw);
     spend[Channel::SpacePower as usize] = space_new_gw * space_busd_per_gw;
     s.cum_launched_t = s.cum_launched_t + space_new_gw * k.tonnes_per_gw;
 
@@ -287,19 +332,8 @@ pub fn step<R: Real>(
     s.inventory_eflops = s.inventory_gw * eflops_per_gw;
 
     // 7. The headline metric and the objectives' accumulators.
-    let previous_12m = s.deployed_last_12m_gw;
-    s.deployed_ring_gw[month % TRAILING_MONTHS] = deployed_ground + deployed_space;
-    let mut total = zero;
-    for &d in &s.deployed_ring_gw {
-        total = total + d;
-    }
-    s.deployed_last_12m_gw = total;
-    s.best_deployed_last_12m_gw = s.best_deployed_last_12m_gw.max(total);
     s.cum_eflops_months = s.cum_eflops_months + running_eflops;
-    let hit = R::select_ge(total, target_gw_per_year, one, zero) * (one - s.reached);
-    let within = (target_gw_per_year - previous_12m).safe_div(total - previous_12m).clamp_to(zero, one);
-    s.time_to_target_months = s.time_to_target_months + hit * (R::lit(month as f64) + within - s.time_to_target_months);
-    s.reached = s.reached.max(hit);
+    record_deployment(s, deployed_ground + deployed_space, month, target);
 
     Flows {
         funding_busd,
@@ -325,5 +359,16 @@ pub fn step<R: Real>(
         deploy_room_gw: room_left,
         ground_room_gw: (ground_capacity - s.installed_ground_gw).max(zero),
         space_room_gw: (s.space_power_gw - s.installed_space_gw).max(zero),
+        spend_fraction: a.spend_fraction,
+        design_fraction: a.design_fraction,
+        market_busd,
+        market_supply_gw,
+        market_budget_gw,
+        space_launch_cap_gw,
+        space_budget_gw,
+        space_new_gw,
+        own_chip_busd_per_gw: wafer_busd_per_gw + pkg_busd_per_gw,
+        market_chip_busd_per_gw: chip_price,
+        space_busd_per_gw,
     }
 }

@@ -1,12 +1,15 @@
 //! The figures of an optimize run, from the best policy's nominal trajectory, the
-//! comparison policies and the convergence history: deployment against the target,
-//! power on the ground and in space, chips, money, spending shares, convergence.
+//! comparison policies and the convergence history: deployment (and its sustained level)
+//! against the target, what binds when, power on the ground and in space, chips, money,
+//! spending shares, convergence.
 
+use super::binding::{Limit, classify_all};
 use super::optimize::Outcome;
 use super::plots::{PALETTE, Panel, Series, write_figure};
 use crate::config::Experiment;
-use crate::model::Trajectory;
+use crate::model::objective::sustained_levels;
 use crate::model::policy::{Channel, N_CHANNELS};
+use crate::model::{State, Trajectory};
 use anyhow::Result;
 use plotters::style::RGBColor;
 use std::path::Path;
@@ -49,6 +52,15 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
     };
 
     let mut deploy = vec![line("optimized", PALETTE[0], false, monthly(exp, t, |r| r.state.deployed_last_12m_gw))];
+    // The sustained level from each month: the least D over the next sustain_months.
+    let d: Vec<f64> = t.months.iter().map(|r| r.state.deployed_last_12m_gw).collect();
+    let held: Vec<(f64, f64)> = sustained_levels(&d, exp.run.sustain_months)
+        .iter()
+        .enumerate()
+        .map(|(m, &v)| (exp.run.start.decimal_year(m as f64 + 1.0), v))
+        .collect();
+    let held_name = format!("optimized, held for the next {} months", exp.run.sustain_months);
+    deploy.push(line(&held_name, PALETTE[9], false, held));
     for (k, other) in o.others.iter().enumerate() {
         let pts = monthly(exp, &other.nominal, |r| r.state.deployed_last_12m_gw);
         deploy.push(line(&other.name, PALETTE[k + 1], true, pts));
@@ -57,8 +69,22 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
     deploy.push(line(&target, REFERENCE, true, flat(exp, exp.run.target_gw_per_year)));
     add(
         "deployment",
-        "Accelerator power deployed over the trailing 12 months (GW/yr), nominal scenario, against the target",
+        "Accelerator power deployed over the trailing 12 months (GW/yr) and the level held from each month, nominal \
+         scenario, against the target",
         vec![lines("Compute deployed per year (trailing 12 months)", "GW/yr (log)", true, deploy)],
+    )?;
+
+    let limits = classify_all(&State::initial(&exp.params), &t.months, super::trajectory::site(&exp.params));
+    let x: Vec<f64> = t.months.iter().map(|r| exp.run.start.decimal_year(r.month as f64 + 1.0)).collect();
+    let layers: Vec<(String, Vec<f64>)> = Limit::ALL
+        .iter()
+        .filter(|l| limits.contains(l))
+        .map(|&l| (l.code().to_string(), limits.iter().map(|&m| if m == l { 1.0 } else { 0.0 }).collect()))
+        .collect();
+    add(
+        "binding",
+        "What binds deployment each month, nominal scenario (one colour per limit; trajectory.csv's binding_limit)",
+        vec![Panel::Stacked { title: "What binds deployment".into(), x_label: "year".into(), x, layers }],
     )?;
 
     add(
@@ -74,7 +100,7 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
                 line("chips installed, ground", PALETTE[2], false, monthly(exp, t, |r| r.state.installed_ground_gw)),
                 line("space power", PALETTE[3], false, monthly(exp, t, |r| r.state.space_power_gw)),
                 line("chips installed, space", PALETTE[4], false, monthly(exp, t, |r| r.state.installed_space_gw)),
-                line("ground power cap", REFERENCE, true, flat(exp, o.ground_cap_gw)),
+                line("ground power cap", REFERENCE, true, flat(exp, exp.params.ground_power_cap_gw)),
             ],
         )],
     )?;

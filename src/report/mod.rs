@@ -1,6 +1,8 @@
 //! What a run leaves behind: atomic files, trajectory CSV, summaries.
 
 pub mod atomic;
+pub mod binding;
+pub mod confidence;
 pub mod figures;
 pub mod markdown;
 pub mod optimize;

@@ -1,15 +1,18 @@
 //! What `terafab optimize` leaves in its run folder: the best policy re-costed with the
 //! f64 reference, compared with the hand-written policies and a random search of the
-//! same budget; summary.json, best_policy.toml, trajectory.csv, convergence.csv, the
-//! figures and report.md.
+//! same budget, with the search's spread and the scenario-sampling error; summary.json,
+//! best_policy.toml, config.toml, trajectory.csv, convergence.csv, the figures and
+//! report.md.
 
+use super::confidence::{ScenarioSampling, SearchSpread};
 use super::figures;
 use super::markdown;
-use super::summary::TrajectorySummary;
+use super::summary::{TrajectorySummary, levels, target_date};
 use super::{AtomicFile, peak_rss_mib, trajectory, write_atomic};
 use crate::config::Experiment;
 use crate::eval::{Evaluator, Problem, policy_cost};
-use crate::model::policy::{PhaseAlloc, PolicyError, decode, parse_policy_toml, to_policy_toml};
+use crate::model::objective::Levels;
+use crate::model::policy::{Alloc, decode, parse_policy_toml, to_policy_toml};
 use crate::model::{Trajectory, simulate};
 use crate::search::pipeline::{RunState, StageSummary};
 use crate::search::tracked::ConvergencePoint;
@@ -30,25 +33,27 @@ pub struct PolicyResult {
     pub months_to_target: Option<[f64; 3]>,
     /// On the nominal scenario.
     pub nominal_months_to_target: Option<f64>,
-    pub nominal_peak_gw_per_year: f64,
+    /// The best sustained level and the peak on the nominal scenario, over the months
+    /// the objective scores.
+    pub nominal_levels: Levels,
     #[serde(skip)]
-    pub phases: Vec<PhaseAlloc<f64>>,
+    pub knots: Vec<Alloc<f64>>,
     #[serde(skip)]
     pub nominal: Trajectory,
 }
 
 impl PolicyResult {
-    pub fn new(name: &str, exp: &Experiment, problem: &Problem, phases: Vec<PhaseAlloc<f64>>) -> Self {
-        let (cost, _) = policy_cost(problem, &phases);
+    pub fn new(name: &str, exp: &Experiment, problem: &Problem, knots: Vec<Alloc<f64>>) -> Self {
+        let (cost, _) = policy_cost(problem, &knots);
         let mut times: Vec<f64> = problem
             .scenarios
             .iter()
-            .map(|p| simulate(&problem.run, p, &phases).final_state)
+            .map(|p| simulate(&problem.run, p, &knots).final_state)
             .filter(|s| s.reached > 0.5)
             .map(|s| s.time_to_target_months)
             .collect();
         times.sort_by(f64::total_cmp);
-        let nominal = simulate(&problem.run, &exp.params, &phases);
+        let nominal = simulate(&problem.run, &exp.params, &knots);
         let fs = &nominal.final_state;
         PolicyResult {
             name: name.into(),
@@ -57,45 +62,44 @@ impl PolicyResult {
             scenarios: problem.scenarios.len(),
             months_to_target: (!times.is_empty()).then(|| [times[0], times[times.len() / 2], times[times.len() - 1]]),
             nominal_months_to_target: (fs.reached > 0.5).then_some(fs.time_to_target_months),
-            nominal_peak_gw_per_year: fs.best_deployed_last_12m_gw,
-            phases,
+            nominal_levels: levels(&problem.run, &nominal),
+            knots,
             nominal,
         }
     }
 }
 
-/// A built-in policy for a run with `phases` phases: as written, or, when written for
-/// another number of phases, each phase taking the written phase that covers its middle.
-/// Returns the phases and how many the file has.
-fn hand_policy(text: &str, phases: usize) -> Result<(Vec<PhaseAlloc<f64>>, usize)> {
-    // The parser says how many phases the file has when they are not the ones asked for.
-    let own = match parse_policy_toml(text, phases) {
-        Err(PolicyError::PhaseCount { got, .. }) => parse_policy_toml(text, got),
-        parsed => parsed,
-    }
-    .context("a built-in policy does not parse")?;
-    let mapped = (0..phases).map(|j| own[((2 * j + 1) * own.len() / (2 * phases)).min(own.len() - 1)]).collect();
-    Ok((mapped, own.len()))
-}
-
 /// Everything summary.json says.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    pub model_version: u32,
     pub config: String,
     pub config_sha256: String,
     pub objective: &'static str,
     pub cost_unit: &'static str,
     pub aggregate: String,
     pub scenarios: usize,
+    pub scenario_seed: u64,
     pub target_gw_per_year: f64,
+    pub sustain_months: usize,
+    pub knots: usize,
     /// The best policy's aggregate cost, re-evaluated with the f64 CPU reference.
     pub best_cost: f64,
     /// The same, as the search's backend computed it.
     pub best_cost_on_backend: f64,
-    /// On the nominal scenario: null when the target is not reached within the horizon.
+    /// On the nominal scenario: null when the target is not sustained within the horizon.
     pub time_to_target_months: Option<f64>,
     pub target_date: Option<String>,
+    /// On the nominal scenario, over the months the objective scores.
+    pub sustained_gw_per_year: f64,
+    pub peak_gw_per_year: f64,
     pub target_reached_in_scenarios: usize,
+    /// The independent population runs' bests: the search's own error bar.
+    pub search_spread: SearchSpread,
+    /// The best policy's cost on other draws of the scenarios.
+    pub scenario_sampling: ScenarioSampling,
+    /// Run from the run folder, it prints `best_cost` again.
+    pub reproduce: String,
     pub evaluations: u64,
     pub budget_evals: u64,
     pub wall_seconds: f64,
@@ -130,16 +134,18 @@ pub struct Outcome {
     pub history: Vec<ConvergencePoint>,
     pub policy_toml: String,
     pub run: crate::model::RunSpec,
-    pub ground_cap_gw: f64,
 }
+
+/// The command that re-costs the best policy, run from inside the run folder.
+pub const REPRODUCE: &str = "terafab simulate config.toml --policy best_policy.toml --scenario all --out resimulated";
 
 impl Outcome {
     pub fn new(exp: &Experiment, problem: &Problem, st: &RunState, ev: &dyn Evaluator) -> Result<Self> {
         let (search_cost, x) = st.best.clone().context("the search evaluated no candidate")?;
-        let labels = exp.run.phase_labels();
+        let months = exp.run.knot_labels();
         let header = format!(
-            "Best policy found by terafab optimize {} ({}, seed {}, {} evaluations on {}).\n\
-             {} over {} scenarios: {} {}. Re-run: terafab simulate --policy best_policy.toml --scenario all",
+            "Best policy found by terafab optimize {} ({}, search seed {}, {} evaluations on {}).\n\
+             {} over {} scenarios (scenario seed {}): {} {}. Re-run, from the run folder:\n{REPRODUCE}",
             env!("CARGO_PKG_VERSION"),
             exp.source,
             exp.seed,
@@ -147,41 +153,52 @@ impl Outcome {
             ev.describe(),
             problem.aggregate,
             problem.scenarios.len(),
+            exp.scenarios.seed,
             search_cost,
             exp.run.objective.cost_unit()
         );
-        let policy_toml = to_policy_toml(&decode(&x), &labels, &header);
+        let policy_toml = to_policy_toml(&decode(&x), &months, &header);
         // The written file is what users re-run, so cost exactly what it reads back as.
-        let phases = parse_policy_toml(&policy_toml, exp.run.phases).context("re-reading best_policy.toml")?;
-        let best = PolicyResult::new("optimized", exp, problem, phases);
+        let knots =
+            parse_policy_toml(&policy_toml, exp.run.knots, Some(&months)).context("re-reading best_policy.toml")?;
+        let best = PolicyResult::new("optimized", exp, problem, knots);
         let mut others = Vec::new();
         if let Some((_, x)) = &st.baseline.best {
             let name = format!("random search ({} evaluations)", st.baseline.evals);
             others.push(PolicyResult::new(&name, exp, problem, decode(x)));
         }
         for (name, text) in crate::config::BUILTIN_POLICIES {
-            let (phases, written) = hand_policy(text, exp.run.phases)?;
-            let label = if written == exp.run.phases {
+            let (knots, written) = crate::config::builtin_policy(text, &exp.run)?;
+            let label = if written == exp.run.knots {
                 format!("hand-written: {name}")
             } else {
-                format!("hand-written: {name} (its {written} phases mapped onto {})", exp.run.phases)
+                format!("hand-written: {name} (its {written} knots re-sampled at {})", exp.run.knots)
             };
-            others.push(PolicyResult::new(&label, exp, problem, phases));
+            others.push(PolicyResult::new(&label, exp, problem, knots));
         }
         let ttt = best.nominal_months_to_target;
         let summary = Summary {
+            model_version: crate::model::MODEL_VERSION,
             config: exp.source.clone(),
             config_sha256: exp.sha256.clone(),
             objective: exp.run.objective.name(),
             cost_unit: exp.run.objective.cost_unit(),
             aggregate: problem.aggregate.to_string(),
             scenarios: problem.scenarios.len(),
+            scenario_seed: exp.scenarios.seed,
             target_gw_per_year: exp.run.target_gw_per_year,
+            sustain_months: exp.run.sustain_months,
+            knots: exp.run.knots,
             best_cost: best.cost,
             best_cost_on_backend: search_cost,
             time_to_target_months: ttt,
-            target_date: ttt.map(|t| exp.run.start.plus(t.floor() as i64).to_string()),
+            target_date: ttt.map(|t| target_date(&exp.run, t)),
+            sustained_gw_per_year: best.nominal_levels.sustained_gw_per_year,
+            peak_gw_per_year: best.nominal_levels.peak_gw_per_year,
             target_reached_in_scenarios: best.reached_in,
+            search_spread: SearchSpread::new(exp, problem, &st.population_bests),
+            scenario_sampling: ScenarioSampling::new(exp, problem, &best.knots),
+            reproduce: REPRODUCE.into(),
             evaluations: st.evals,
             budget_evals: st.plan.budget_evals,
             wall_seconds: st.wall_seconds,
@@ -206,28 +223,44 @@ impl Outcome {
             comparison: std::iter::once(best.clone()).chain(others.iter().cloned()).collect(),
             plan: st.plan.clone(),
         };
-        Ok(Outcome {
-            summary,
-            best,
-            others,
-            history: st.history.clone(),
-            policy_toml,
-            run: exp.run.clone(),
-            ground_cap_gw: exp.params.ground_power_cap_gw,
-        })
+        Ok(Outcome { summary, best, others, history: st.history.clone(), policy_toml, run: exp.run.clone() })
     }
 
     pub fn headline(&self) -> String {
         let s = &self.summary;
+        let spread = match (&s.search_spread.best, &s.search_spread.worst) {
+            (Some(b), Some(w)) if s.search_spread.runs.len() > 1 => format!(
+                "; {} independent searches: sustained {:.0}-{:.0} GW/yr, cost {:.2}-{:.2}{}",
+                s.search_spread.runs.len(),
+                w.sustained_gw_per_year.min(b.sustained_gw_per_year),
+                w.sustained_gw_per_year.max(b.sustained_gw_per_year),
+                b.cost,
+                w.cost,
+                if s.search_spread.converged { " (converged)" } else { " (not converged)" }
+            ),
+            _ => String::new(),
+        };
         match (s.time_to_target_months, &s.target_date) {
             (Some(t), Some(d)) => format!(
-                "{} GW/yr reached after {t:.1} months ({d}) on the nominal scenario, in {} of {} scenarios; \
-                 {} cost {:.3} {}",
-                s.target_gw_per_year, s.target_reached_in_scenarios, s.scenarios, s.aggregate, s.best_cost, s.cost_unit
+                "{} GW/yr sustained for {} months from month {t:.1} ({d}) on the nominal scenario, in {} of {} \
+                 scenarios; {} cost {:.3} {}{spread}",
+                s.target_gw_per_year,
+                s.sustain_months,
+                s.target_reached_in_scenarios,
+                s.scenarios,
+                s.aggregate,
+                s.best_cost,
+                s.cost_unit
             ),
             _ => format!(
-                "{} GW/yr not reached on the nominal scenario (peak {:.1} GW/yr); {} cost {:.3} {}",
-                s.target_gw_per_year, self.best.nominal_peak_gw_per_year, s.aggregate, s.best_cost, s.cost_unit
+                "{} GW/yr not sustained on the nominal scenario (best sustained {:.1} GW/yr, peak {:.1}); {} cost \
+                 {:.3} {}{spread}",
+                s.target_gw_per_year,
+                s.sustained_gw_per_year,
+                s.peak_gw_per_year,
+                s.aggregate,
+                s.best_cost,
+                s.cost_unit
             ),
         }
     }
@@ -236,7 +269,8 @@ impl Outcome {
 /// Writes every output file of a run, each atomically.
 pub fn write_outputs(out: &Path, exp: &Experiment, o: &Outcome) -> Result<()> {
     write_atomic(&out.join("best_policy.toml"), o.policy_toml.as_bytes())?;
-    write_atomic(&out.join("trajectory.csv"), &trajectory::to_csv(&exp.run, exp.params.ground_pue, &o.best.nominal)?)?;
+    write_atomic(&out.join("config.toml"), exp.text.as_bytes())?;
+    write_atomic(&out.join("trajectory.csv"), &trajectory::to_csv(&exp.run, &exp.params, &o.best.nominal)?)?;
     let mut conv = csv::Writer::from_writer(AtomicFile::create(&out.join("convergence.csv"))?);
     conv.write_record(["evaluations", "best_cost"])?;
     for p in &o.history {
@@ -244,7 +278,7 @@ pub fn write_outputs(out: &Path, exp: &Experiment, o: &Outcome) -> Result<()> {
     }
     conv.into_inner().map_err(|e| e.into_error())?.commit()?;
     let mut summary = serde_json::to_value(&o.summary)?;
-    let nominal = serde_json::to_value(TrajectorySummary::new(&exp.run, &o.best.nominal))?;
+    let nominal = serde_json::to_value(TrajectorySummary::new(&exp.run, &exp.params, &o.best.nominal))?;
     summary.as_object_mut().context("summary is an object")?.insert("nominal_trajectory".into(), nominal);
     write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
     let figures = figures::write_all(out, exp, o)?;

@@ -1,8 +1,10 @@
-//! `trajectory.csv` (one row per month, units in column names) and the constraint that
-//! binds each month, for people and for pandas.
+//! `trajectory.csv` (one row per month, units in column names), with the sustained level
+//! from each month and the limit that binds deployment, for people and for pandas.
 
+use super::binding::{Site, classify_all};
+use crate::model::objective::sustained_levels;
 use crate::model::state::{Flows, State};
-use crate::model::{Channel, RunSpec, Trajectory};
+use crate::model::{Channel, Params, RunSpec, Trajectory};
 
 /// What limits the venture's own chip output in a month.
 pub fn production_limit(f: &Flows<f64>) -> &'static str {
@@ -15,9 +17,9 @@ pub fn production_limit(f: &Flows<f64>) -> &'static str {
     caps.iter().min_by(|a, b| a.0.total_cmp(&b.0)).map_or("none", |c| c.1)
 }
 
-/// What limits ground capacity for chips: power plants (after PUE) or datacentre halls.
-pub fn ground_limit(s: &State<f64>, pue: f64) -> &'static str {
-    if s.ground_power_gw / pue <= s.datacenter_gw { "power" } else { "datacenters" }
+/// Where the run's chips can go, for the binding classification.
+pub fn site(p: &Params<f64>) -> Site {
+    Site { pue: p.ground_pue, ground_cap_gw: p.ground_power_cap_gw }
 }
 
 /// The CSV header.
@@ -51,20 +53,29 @@ pub fn header() -> Vec<String> {
             "bought_gw",
             "deployed_gw",
             "deployed_last_12m_gw",
+            "sustained_gw",
             "price_ratio",
+            "market_busd",
+            "spend_fraction",
+            "design_compute_fraction",
             "production_limit",
-            "ground_limit",
+            "binding_limit",
         ]
         .map(String::from),
     );
     h
 }
 
-/// The CSV text of a trajectory.
-pub fn to_csv(run: &RunSpec, pue: f64, t: &Trajectory) -> anyhow::Result<Vec<u8>> {
+/// The CSV text of a trajectory run on scenario `p`. `sustained_gw` is the least trailing
+/// 12-month deployment over this month and the next `sustain_months - 1` (empty where
+/// that window runs past the horizon).
+pub fn to_csv(run: &RunSpec, p: &Params<f64>, t: &Trajectory) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header())?;
-    for r in &t.months {
+    let d: Vec<f64> = t.months.iter().map(|r| r.state.deployed_last_12m_gw).collect();
+    let sustained = sustained_levels(&d, run.sustain_months);
+    let limits = classify_all(&State::initial(p), &t.months, site(p));
+    for (r, limit) in t.months.iter().zip(&limits) {
         let (s, f) = (&r.state, &r.flows);
         let mut row: Vec<String> = vec![r.month.to_string(), run.start.plus(r.month as i64).to_string()];
         let num = |x: f64| format!("{x:.6e}");
@@ -96,12 +107,13 @@ pub fn to_csv(run: &RunSpec, pue: f64, t: &Trajectory) -> anyhow::Result<Vec<u8>
                 f.bought_gw,
                 f.deployed_ground_gw + f.deployed_space_gw,
                 s.deployed_last_12m_gw,
-                f.price_ratio,
             ]
             .map(num),
         );
+        row.push(sustained.get(r.month).map_or(String::new(), |&x| num(x)));
+        row.extend([f.price_ratio, f.market_busd, f.spend_fraction, f.design_fraction].map(num));
         row.push(production_limit(f).into());
-        row.push(ground_limit(s, pue).into());
+        row.push(limit.code().into());
         w.write_record(&row)?;
     }
     Ok(w.into_inner()?)

@@ -97,6 +97,9 @@ pub struct RunState {
     pub baseline: Baseline,
     /// Population searches finished so far.
     pub population_runs_done: usize,
+    /// The best (cost, point) of each finished population search, in order: how far
+    /// independent searches agree is the search's own error bar.
+    pub population_bests: Vec<(f64, Vec<f64>)>,
     /// The time budget stopped the run.
     pub out_of_time: bool,
     /// Wall-clock seconds the run has taken, over all its sessions (resumes).
@@ -117,6 +120,7 @@ impl RunState {
             stages: Vec::new(),
             baseline: Baseline::default(),
             population_runs_done: 0,
+            population_bests: Vec::new(),
             out_of_time: false,
             wall_seconds: 0.0,
         }
@@ -238,7 +242,7 @@ pub fn run(
                     let path = checkpoints.map(|c| c.solver(&file));
                     let seam = SeamCost::new(cost).with_deadline(deadline).with_progress(&report);
                     let run = PopulationRun { budget, index: k, checkpoint: path };
-                    match st.plan.solver {
+                    let best = match st.plan.solver {
                         SolverChoice::Cmaes => {
                             let r = population_cmaes(&st, seam, run)?;
                             absorb(&mut st, r, &name)
@@ -247,7 +251,8 @@ pub fn run(
                             let r = population_pso(&st, seam, run)?;
                             absorb(&mut st, r, &name)
                         }
-                    }
+                    };
+                    st.population_bests.extend(best);
                     st.population_runs_done = k + 1;
                     save(&mut st)?;
                     remove_solver_checkpoint(checkpoints, &file)?;
@@ -336,8 +341,12 @@ fn keep_top(top: &mut Vec<(f64, u64, Vec<f64>)>, k: usize, cost: f64, index: u64
     top.truncate(k);
 }
 
-/// Folds a finished argmin stage into the run.
-fn absorb<S>(st: &mut RunState, (tracked, reason): (Tracked<S>, TerminationStatus), name: &str) {
+/// Folds a finished argmin stage into the run; returns the stage's own best.
+fn absorb<S>(
+    st: &mut RunState,
+    (tracked, reason): (Tracked<S>, TerminationStatus),
+    name: &str,
+) -> Option<(f64, Vec<f64>)> {
     st.evals += tracked.evals;
     st.eval_seconds += tracked.eval_seconds;
     if let Some((c, x)) = &tracked.best {
@@ -366,6 +375,7 @@ fn absorb<S>(st: &mut RunState, (tracked, reason): (Tracked<S>, TerminationStatu
         best_after: st.best_cost(),
         stopped_by,
     });
+    tracked.best
 }
 
 fn remove_solver_checkpoint(checkpoints: Option<&CheckpointDir>, stage: &str) -> Result<()> {

@@ -1,0 +1,40 @@
+//! The model's version: what a policy file, a run folder and a summary were computed
+//! with. A policy or a run from another version means something else under this model,
+//! so the commands that read them refuse it with a sentence saying what changed.
+
+/// Bumped whenever the meaning of a policy or of a cost changes.
+pub const MODEL_VERSION: u32 = 2;
+
+/// What changed between `older` and this version, in one sentence a user can act on.
+pub fn what_changed_since(older: u32) -> &'static str {
+    match older {
+        0 | 1 => {
+            "model version 1 held each of the policy's phases constant and scored the peak trailing 12-month \
+             deployment; version 2 interpolates linearly between knots and scores the sustained level (the \
+             trailing 12-month deployment held for objective.sustain_months)"
+        }
+        _ => "this terafab is older than the file; use the terafab that wrote it",
+    }
+}
+
+/// The refusal for a file written by another model version (`None` when it matches).
+pub fn mismatch(what: &str, found: u32) -> Option<String> {
+    (found != MODEL_VERSION).then(|| {
+        format!(
+            "{what} was written for model version {found}, this terafab computes version {MODEL_VERSION}: {}",
+            what_changed_since(found)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mismatch_says_what_changed() {
+        assert_eq!(mismatch("x", MODEL_VERSION), None);
+        let m = mismatch("best_policy.toml", 1).unwrap();
+        assert!(m.contains("model version 1") && m.contains("interpolates linearly"), "{m}");
+    }
+}
