@@ -100,7 +100,7 @@ fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
         .unwrap();
     fails_with_bad_input(
         &["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],
-        "policy has 1 knots; the config's run.knots = 8",
+        "policy has 1 knots; the config's run.knots = 20",
     );
     // A policy file of model version 1 (step-wise phases) is refused, saying what changed.
     std::fs::write(&p, "[[phase]]\nfab = 1.0\n").unwrap();

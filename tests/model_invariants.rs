@@ -102,7 +102,7 @@ fn market_only_growth_matches_the_closed_form() {
 fn ground_only_policy_stays_on_the_ground_and_under_the_power_cap() {
     let exp = default_experiment();
     let text = std::fs::read_to_string("configs/policies/ground-only.toml").unwrap();
-    let policy = terafab::model::policy::parse_policy_toml(&text, exp.run.knots, Some(&exp.run.knot_labels())).unwrap();
+    let policy = terafab::config::builtin_policy(&text, &exp.run).unwrap().0;
     let mut rng = common::rng(13);
     for k in 0..20 {
         let p = if k == 0 { exp.params } else { common::random_scenario(&exp, &mut rng, k) };

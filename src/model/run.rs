@@ -59,6 +59,24 @@ impl RunSpec {
     pub fn last_confirmable_month(&self) -> usize {
         self.horizon_months + 1 - self.sustain_months.min(self.horizon_months)
     }
+    /// A `time_to_target` cost in the answer's own words: months from the start when the
+    /// target is sustained (`cost <= T - L + 1`), else the sustained level the missed
+    /// branch's penalty stands for, `target x 2^(-(cost - (T - L + 1)) / penalty)`. For an
+    /// aggregate cost it is the level the search actually optimizes (with the mean over
+    /// scenarios that miss: their geometric mean). `None` for the FLOP objectives.
+    pub fn headline_of_cost(&self, cost: f64) -> Option<Headline> {
+        if self.objective != Objective::TimeToTarget || !cost.is_finite() {
+            return None;
+        }
+        let last = self.last_confirmable_month() as f64;
+        Some(if cost <= last || self.penalty_months_per_doubling <= 0.0 {
+            Headline::MonthsToTarget(cost.min(last))
+        } else {
+            Headline::SustainedGwPerYear(
+                self.target_gw_per_year * (-(cost - last) / self.penalty_months_per_doubling).exp2(),
+            )
+        })
+    }
     pub fn objective_spec<R: Real>(&self) -> ObjectiveSpec<R> {
         ObjectiveSpec {
             objective: self.objective,
@@ -70,6 +88,23 @@ impl RunSpec {
     /// Length of an encoded policy vector for this run.
     pub fn policy_len(&self) -> usize {
         self.knots * super::policy::GENES_PER_KNOT
+    }
+}
+
+/// What a `time_to_target` cost says, in its own unit.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum Headline {
+    MonthsToTarget(f64),
+    SustainedGwPerYear(f64),
+}
+
+impl std::fmt::Display for Headline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Headline::MonthsToTarget(m) => write!(f, "target sustained from month {m:.1}"),
+            Headline::SustainedGwPerYear(g) => write!(f, "{g:.1} GW/yr sustained"),
+        }
     }
 }
 
@@ -150,6 +185,17 @@ mod tests {
         assert_eq!(j, 3);
         assert!((num as f64 / den as f64 - (120.0 - 102.43) / 34.14).abs() < 0.01);
         assert_eq!(run(60, 1).knot_position(33), (0, 0, 1));
+    }
+
+    #[test]
+    fn a_cost_reads_as_months_or_as_the_sustained_level_it_stands_for() {
+        let r = run(240, 8);
+        assert_eq!(r.headline_of_cost(100.5), Some(Headline::MonthsToTarget(100.5)));
+        assert_eq!(r.headline_of_cost(229.0), Some(Headline::MonthsToTarget(229.0)));
+        // One doubling short: 24 months past the last confirmable month.
+        assert_eq!(r.headline_of_cost(253.0), Some(Headline::SustainedGwPerYear(0.5)));
+        let flops = RunSpec { objective: Objective::FinalFlops, ..r };
+        assert_eq!(flops.headline_of_cost(-20.0), None);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct RunBest {
     pub sustained_gw_per_year: f64,
     /// Months to the sustained target on the nominal scenario, when reached.
     pub months_to_target: Option<f64>,
+    /// The cost in the answer's words (months, or the sustained level it stands for).
+    pub headline: Option<crate::model::run::Headline>,
 }
 
 /// The spread of the independent runs: best, median and worst by cost.
@@ -49,6 +51,7 @@ impl SearchSpread {
                 let (cost, _) = policy_cost(problem, &knots);
                 let t = simulate(&problem.run, &exp.params, &knots);
                 RunBest {
+                    headline: problem.run.headline_of_cost(cost),
                     cost,
                     sustained_gw_per_year: levels(&problem.run, &t).sustained_gw_per_year,
                     months_to_target: (t.final_state.reached > 0.5).then_some(t.final_state.time_to_target_months),

@@ -89,6 +89,14 @@ fn answer(s: &mut String, exp: &Experiment, o: &Outcome) {
             );
         }
     }
+    if let Some(h) = s_.headline {
+        let _ = writeln!(
+            s,
+            "\nOver the {} scenarios, the search's {} cost of {:.3} {} reads: **{h}** (for scenarios that miss, the \
+             geometric mean of the levels they sustain).",
+            s_.scenarios, s_.aggregate, s_.best_cost, s_.cost_unit
+        );
+    }
     let ratio = o.best.nominal_levels.peak_ratio();
     let _ = writeln!(
         s,
@@ -118,16 +126,17 @@ fn confidence(s: &mut String, o: &Outcome) {
         );
         let _ = writeln!(
             s,
-            "| | {} cost ({}) | sustained GW/yr (nominal) | months to target (nominal) |",
+            "| | {} cost ({}) | which reads | sustained GW/yr (nominal) | months to target (nominal) |",
             s_.aggregate, s_.cost_unit
         );
-        let _ = writeln!(s, "|---|---|---|---|");
+        let _ = writeln!(s, "|---|---|---|---|---|");
         for (name, r) in [("best", &sp.best), ("median", &sp.median), ("worst", &sp.worst)] {
             if let Some(r) = r {
                 let _ = writeln!(
                     s,
-                    "| {name} | {:.3} | {:.1} | {} |",
+                    "| {name} | {:.3} | {} | {:.1} | {} |",
                     r.cost,
+                    r.headline.map_or("-".into(), |h| h.to_string()),
                     r.sustained_gw_per_year,
                     months(r.months_to_target)
                 );

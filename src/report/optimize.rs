@@ -90,6 +90,9 @@ pub struct Summary {
     /// On the nominal scenario: null when the target is not sustained within the horizon.
     pub time_to_target_months: Option<f64>,
     pub target_date: Option<String>,
+    /// `best_cost` in the answer's own words: months to the target, or the sustained
+    /// level it stands for (over the scenarios, as the search optimizes it).
+    pub headline: Option<crate::model::run::Headline>,
     /// On the nominal scenario, over the months the objective scores.
     pub sustained_gw_per_year: f64,
     pub peak_gw_per_year: f64,
@@ -193,6 +196,7 @@ impl Outcome {
             best_cost_on_backend: search_cost,
             time_to_target_months: ttt,
             target_date: ttt.map(|t| target_date(&exp.run, t)),
+            headline: exp.run.headline_of_cost(best.cost),
             sustained_gw_per_year: best.nominal_levels.sustained_gw_per_year,
             peak_gw_per_year: best.nominal_levels.peak_gw_per_year,
             target_reached_in_scenarios: best.reached_in,
@@ -228,6 +232,9 @@ impl Outcome {
 
     pub fn headline(&self) -> String {
         let s = &self.summary;
+        let over = s
+            .headline
+            .map_or(String::new(), |h| format!("; over the {} scenarios ({}): {h}", s.scenarios, s.aggregate));
         let spread = match (&s.search_spread.best, &s.search_spread.worst) {
             (Some(b), Some(w)) if s.search_spread.runs.len() > 1 => format!(
                 "; {} independent searches: sustained {:.0}-{:.0} GW/yr, cost {:.2}-{:.2}{}",
@@ -242,8 +249,8 @@ impl Outcome {
         };
         match (s.time_to_target_months, &s.target_date) {
             (Some(t), Some(d)) => format!(
-                "{} GW/yr sustained for {} months from month {t:.1} ({d}) on the nominal scenario, in {} of {} \
-                 scenarios; {} cost {:.3} {}{spread}",
+                "{} GW/yr of chip power sustained for {} months from month {t:.1} ({d}) on the nominal scenario, in \
+                 {} of {} scenarios{over}; {} cost {:.3} {}{spread}",
                 s.target_gw_per_year,
                 s.sustain_months,
                 s.target_reached_in_scenarios,
@@ -253,8 +260,8 @@ impl Outcome {
                 s.cost_unit
             ),
             _ => format!(
-                "{} GW/yr not sustained on the nominal scenario (best sustained {:.1} GW/yr, peak {:.1}); {} cost \
-                 {:.3} {}{spread}",
+                "{} GW/yr of chip power not sustained on the nominal scenario (best sustained {:.1} GW/yr, peak \
+                 {:.1}){over}; {} cost {:.3} {}{spread}",
                 s.target_gw_per_year,
                 s.sustained_gw_per_year,
                 s.peak_gw_per_year,
