@@ -18,7 +18,8 @@ struct Run {
     // objective.sustain_months (L), and T - L + 1.
     sustain: u32,
     last_confirmable: f32,
-    pad0: u32,
+    // objective.basis: 0 counts chip power, 1 system power (chip x fleet.it_power_per_chip).
+    system_basis: u32,
     pad1: u32,
 }
 
@@ -35,7 +36,7 @@ const LN10: f32 = 2.302585092994046;
 
 fn safe_div(a: f32, b: f32) -> f32 { return a / max(b, TINY); }
 fn select_ge(a: f32, b: f32, t: f32, f: f32) -> f32 { return select(f, t, a >= b); }
-fn delay3_rate(lead: f32) -> f32 { return 3.0 / max(lead, 3.0); }
+fn delay3_rate(lead: f32) -> f32 { return 3.0 / (lead + 3.0); }
 fn learning_slope(ratio: f32) -> f32 { return log(ratio) / LN2; }
 fn learned(cumulative: f32, reference: f32, slope: f32) -> f32 {
     return exp(slope * log((reference + cumulative) / reference));
@@ -78,20 +79,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ln_process_eff_growth = log(1.0 + p.chip_process_eff_growth_per_year);
     let ln_chip_price_trend = log(1.0 + p.market_chip_price_trend_per_year);
     let ln_supply_growth = log(1.0 + p.market_supply_growth_per_year);
-    let ln_price_decline = log(1.0 - p.demand_price_decline_per_year);
+    let ln_rental_trend = log(1.0 + p.demand_rental_trend_per_year);
     let ln_arch_ceiling = log(p.chip_arch_ceiling);
     let arch_rate = log(1.0 + p.chip_arch_gain_per_iteration) / log(p.chip_arch_ceiling);
     let market_r_initial = log(1.0 + p.demand_market_growth_initial);
     let market_r_final = log(1.0 + p.demand_market_growth_final);
-    let ref_price0 = p.demand_rental_busd_per_gw_year / (p.demand_reference_eff_tflops_per_w * 12000.0);
     let tonnes_per_gw = 1e6 / p.space_specific_power_kw_per_t;
+    let satellite_slope = learning_slope(p.space_satellite_learning_ratio);
+    let package_slope = learning_slope(p.packaging_unit_learning_ratio);
+    let factory_rate = delay3_rate(p.space_factory_lead_months);
+    let it = p.fleet_it_power_per_chip;
 
     // Initial state (state.rs: State::initial).
-    let capacity0 = min(p.initial_ground_power_gw / p.ground_pue, p.initial_datacenter_gw);
+    let capacity0 = min(p.initial_ground_power_gw / p.ground_pue, p.initial_datacenter_gw) / it;
     let installed0 = min(p.initial_installed_ground_gw, capacity0);
     let waiting0 = p.initial_installed_ground_gw - installed0;
     let eflops_per_gw0 = p.initial_fleet_eff_tflops_per_w * 1000.0;
     let third = p.initial_fab_under_construction_kwspm / 3.0;
+    let factory_third = p.initial_satellite_factory_under_construction_gw_per_month / 3.0;
     var cash_busd = p.initial_cash_busd;
     var fab_kwspm = 0.0;
     var fab_pipe = array<f32, 3>(third, third, third);
@@ -103,6 +108,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var datacenter_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var launch_t_per_month = p.initial_launch_capacity_t_per_month;
     var launch_pipe = array<f32, 3>(0.0, 0.0, 0.0);
+    var sat_factory_gw_per_month = p.initial_satellite_factory_gw_per_month;
+    var sat_factory_pipe = array<f32, 3>(factory_third, factory_third, factory_third);
     var space_power_gw = 0.0;
     var installed_ground_gw = installed0;
     var installed_space_gw = 0.0;
@@ -115,6 +122,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var cum_wafers_k = 0.0;
     var cum_fab_built_kwspm = p.initial_fab_under_construction_kwspm;
     var cum_launched_t = 0.0;
+    var cum_satellite_gw = 0.0;
+    var cum_packages_m = 0.0;
+    var debt_busd = 0.0;
+    var revenue_avg_busd = 0.0;
     var ring: array<f32, 12>;
     for (var i = 0u; i < 12u; i++) { ring[i] = 0.0; }
     var deployed_last_12m_gw = 0.0;
@@ -146,27 +157,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         let design_fraction = al[N_CHANNELS];
         let spend_fraction = al[N_CHANNELS + 1u];
+        let borrow_fraction = al[N_CHANNELS + 2u];
         let years = f32(month) / 12.0;
 
         // 1. Exogenous paths.
-        let market_eff = p.chip_eff_tflops_per_w_2026 * exp(years * ln_market_eff_growth);
-        let process_eff = p.chip_eff_tflops_per_w_2026 * exp(years * ln_process_eff_growth);
+        let ceiling = p.chip_eff_ceiling_tflops_per_w;
+        let market_eff = min(p.chip_eff_tflops_per_w_at_start * exp(years * ln_market_eff_growth), ceiling);
+        let process_eff = p.chip_eff_tflops_per_w_at_start * exp(years * ln_process_eff_growth);
         let arch_mult = exp(ln_arch_ceiling * (1.0 - exp(-iterations * arch_rate)));
-        let own_eff = process_eff * arch_mult;
+        let own_eff = min(process_eff * arch_mult, ceiling);
         let chip_price = p.market_chip_price_busd_per_gw * exp(years * ln_chip_price_trend);
-        let market_supply_gw = p.market_max_share * p.market_supply_gw_per_year / 12.0 * exp(years * ln_supply_growth);
-        let ref_price = ref_price0 * exp(years * ln_price_decline);
+        let rental = p.demand_rental_busd_per_gw_year * exp(years * ln_rental_trend);
+        let ref_price = rental / (market_eff * 12000.0);
         let tau = p.demand_market_growth_decay_years;
         let ln_market_growth = market_r_final * years + (market_r_initial - market_r_final) * tau * (1.0 - exp(-years / tau));
-        let market_busd = p.demand_addressable_share * p.demand_market_busd_per_year_2026 / 12.0 * exp(ln_market_growth);
+        let world_busd = p.demand_market_busd_per_year_at_start / 12.0 * exp(ln_market_growth);
+        let market_busd = p.demand_addressable_share * world_busd;
+        let capacity_gw = p.market_supply_gw_per_year / 12.0 * exp(years * ln_supply_growth);
+        let server_busd_per_gw = p.fleet_server_cost_share * chip_price;
+        let market_supply_gw = p.market_max_share * min(capacity_gw, world_busd / (chip_price + server_busd_per_gw));
 
-        // 2. Funding, revenue, electricity.
+        // 2. Funding, revenue, electricity, debt service.
         var cash = cash_busd + funding[month];
-        let electricity_full = installed_ground_gw * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+        let electricity_full = installed_ground_gw * it * p.ground_pue * p.ground_electricity_busd_per_gw_month;
         let keep_selling = 1.0 - design_fraction;
         let full_eflops = flops_ground_eflops + flops_space_eflops;
         let sold_list_full = keep_selling * full_eflops * ref_price;
-        let price_ratio = exp(-p.demand_price_elasticity * log(1.0 + safe_div(sold_list_full, market_busd)));
+        let price_ratio = exp(-p.demand_price_flexibility * log(1.0 + safe_div(sold_list_full, market_busd)));
         let revenue_ground_full = keep_selling * flops_ground_eflops * ref_price * price_ratio;
         let revenue_space = keep_selling * flops_space_eflops * ref_price * price_ratio;
         let utilisation = select_ge(cash + revenue_space + revenue_ground_full, electricity_full, 1.0,
@@ -176,28 +193,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         cash = max(cash + revenue - spend_electricity, 0.0);
         let running_eflops = flops_ground_eflops * utilisation + flops_space_eflops;
         let design_eflops = design_fraction * running_eflops;
+        let interest = debt_busd * p.finance_debt_rate_per_year / 12.0;
+        let due = interest + debt_busd / p.finance_debt_term_months;
+        let paid = min(due, cash);
+        cash = cash - paid;
+        debt_busd = debt_busd + interest - paid;
+        revenue_avg_busd = revenue_avg_busd + (revenue - revenue_avg_busd) / 12.0;
 
         // 3. Own chips.
         let yield_fraction = 1.0 - (1.0 - p.fab_yield_initial_fraction) * exp(-cum_wafers_k / p.fab_yield_ramp_kwafers);
         let kw_per_wafer = p.fab_kw_per_wafer_mature * yield_fraction;
         let wafer_cost_kusd = p.fab_wafer_cost_kusd * learned(cum_wafers_k, p.fab_wafer_learning_ref_kwafers, wafer_cost_slope);
         let wafer_busd_per_gw = wafer_cost_kusd / kw_per_wafer;
-        let pkg_busd_per_gw = p.packaging_unit_cost_kusd / p.packaging_kw_per_package;
+        let package_kusd = max(p.packaging_unit_cost_kusd * learned(cum_packages_m, p.packaging_unit_learning_ref_mpkg,
+            package_slope), p.packaging_unit_cost_floor_kusd);
+        let pkg_busd_per_gw = package_kusd / p.packaging_kw_per_package;
         let fab_cap_gw = fab_kwspm * kw_per_wafer / 1000.0;
         let pkg_cap_gw = pkg_mpm * p.packaging_kw_per_package;
-        let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw);
-        let room_gw = max(min(ground_power_gw / p.ground_pue, datacenter_gw) - installed_ground_gw, 0.0)
-            + max(space_power_gw - installed_space_gw, 0.0);
+        let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw + server_busd_per_gw);
+        let room_gw = max(min(ground_power_gw / p.ground_pue, datacenter_gw) / it - installed_ground_gw, 0.0)
+            + max(space_power_gw / it - installed_space_gw, 0.0);
         let room_left = max(room_gw - inventory_gw, 0.0);
         let made_gw = min(min(min(fab_cap_gw, pkg_cap_gw), cash_cap_gw), room_left);
         let spend_wafers = made_gw * wafer_busd_per_gw;
         let spend_pkg_ops = made_gw * pkg_busd_per_gw;
-        cash = max(cash - spend_wafers - spend_pkg_ops, 0.0);
+        let spend_servers_own = made_gw * server_busd_per_gw;
+        cash = max(cash - spend_wafers - spend_pkg_ops - spend_servers_own, 0.0);
         cum_wafers_k = cum_wafers_k + made_gw * 1000.0 / kw_per_wafer;
+        cum_packages_m = cum_packages_m + made_gw / p.packaging_kw_per_package;
         let made_eflops = made_gw * own_eff * 1000.0;
 
-        // 4. Discretionary spending.
-        let budget = spend_fraction * cash;
+        // 4. Discretionary spending (cash and the credit line's headroom).
+        let debt_limit = p.finance_debt_limit_years_of_revenue * 12.0 * revenue_avg_busd;
+        let headroom = max(debt_limit - debt_busd, 0.0);
+        let budget = spend_fraction * cash + borrow_fraction * headroom;
         var spend: array<f32, N_CHANNELS>;
 
         let fab_capex = p.fab_capex_busd_per_kwspm * learned(cum_fab_built_kwspm, p.fab_capex_learning_ref_kwspm, fab_capex_slope);
@@ -210,9 +239,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         spend[CH_PACKAGING] = al[CH_PACKAGING] * budget;
         pkg_mpm = pkg_mpm + delay3(&pkg_pipe, pkg_starts, pkg_rate);
 
-        let market_budget_gw = al[CH_MARKET_CHIPS] * budget / chip_price;
+        let market_all_in = chip_price + server_busd_per_gw;
+        let market_budget_gw = al[CH_MARKET_CHIPS] * budget / market_all_in;
         let bought_gw = min(min(market_budget_gw, market_supply_gw), max(room_left - made_gw, 0.0));
-        spend[CH_MARKET_CHIPS] = bought_gw * chip_price;
+        spend[CH_MARKET_CHIPS] = bought_gw * market_all_in;
         let bought_eflops = bought_gw * market_eff * 1000.0;
 
         infra_busd = infra_busd + al[CH_ITERATION_INFRA] * budget;
@@ -247,18 +277,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         spend[CH_LAUNCH] = al[CH_LAUNCH] * budget;
         launch_t_per_month = launch_t_per_month + delay3(&launch_pipe, launch_starts, launch_rate);
 
+        let factory_starts = al[CH_SATELLITE_FACTORY] * budget / p.space_factory_capex_busd_per_gw_month;
+        spend[CH_SATELLITE_FACTORY] = al[CH_SATELLITE_FACTORY] * budget;
+        sat_factory_gw_per_month = sat_factory_gw_per_month + delay3(&sat_factory_pipe, factory_starts, factory_rate);
+
         let launch_price = max(p.space_launch_price_usd_per_kg * learned(cum_launched_t, p.space_launch_learning_ref_t,
             launch_price_slope), p.space_launch_price_floor_usd_per_kg);
-        let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + tonnes_per_gw * launch_price * 1e-6;
+        let satellite_busd_per_gw = max(p.space_satellite_cost_busd_per_gw * learned(cum_satellite_gw,
+            p.space_satellite_learning_ref_gw, satellite_slope), p.space_satellite_cost_floor_busd_per_gw);
+        let space_busd_per_gw = satellite_busd_per_gw + tonnes_per_gw * launch_price * 1e-6;
         let space_budget_gw = al[CH_SPACE_POWER] * budget / space_busd_per_gw;
         let space_launch_cap_gw = launch_t_per_month / tonnes_per_gw;
-        let space_new_gw = min(space_budget_gw, space_launch_cap_gw);
+        let space_new_gw = min(min(space_budget_gw, space_launch_cap_gw), sat_factory_gw_per_month);
         spend[CH_SPACE_POWER] = space_new_gw * space_busd_per_gw;
         cum_launched_t = cum_launched_t + space_new_gw * tonnes_per_gw;
+        cum_satellite_gw = cum_satellite_gw + space_new_gw;
 
         // Summed in channel order, as step.rs sums its array.
         var spent = 0.0;
         for (var c = 0u; c < N_CHANNELS; c++) { spent = spent + spend[c]; }
+        let borrowed = max(spent - cash, 0.0);
+        debt_busd = debt_busd + borrowed;
         cash_busd = max(cash - spent, 0.0);
 
         // 5. Retirement.
@@ -275,10 +314,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let pool_gw = inventory_gw + made_gw + bought_gw;
         let pool_eflops = inventory_eflops + made_eflops + bought_eflops;
         let eflops_per_gw = safe_div(pool_eflops, pool_gw);
-        let ground_capacity = min(ground_power_gw / p.ground_pue, datacenter_gw);
+        let ground_capacity = min(ground_power_gw / p.ground_pue, datacenter_gw) / it;
         let ground_free = max(ground_capacity - installed_ground_gw, 0.0);
         let deployed_ground = min(pool_gw, ground_free);
-        let space_free = max(space_power_gw - installed_space_gw, 0.0);
+        let space_free = max(space_power_gw / it - installed_space_gw, 0.0);
         let deployed_space = min(pool_gw - deployed_ground, space_free);
         installed_ground_gw = installed_ground_gw + deployed_ground;
         flops_ground_eflops = flops_ground_eflops + deployed_ground * eflops_per_gw;
@@ -288,12 +327,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         inventory_eflops = inventory_gw * eflops_per_gw;
 
         // 7. Metrics: D, its peak, and the sustained level of the window ending now.
-        ring[month % 12u] = deployed_ground + deployed_space;
+        cum_eflops_months = cum_eflops_months + running_eflops;
+        let counted = f32(run.system_basis) * (it - 1.0) + 1.0;
+        ring[month % 12u] = (deployed_ground + deployed_space) * counted;
         var total = 0.0;
         for (var i = 0u; i < 12u; i++) { total = total + ring[i]; }
         deployed_last_12m_gw = total;
         best_deployed_last_12m_gw = max(best_deployed_last_12m_gw, total);
-        cum_eflops_months = cum_eflops_months + running_eflops;
         sustain_ring[month % run.sustain] = total;
         if (month + 1u >= run.sustain) {
             var window = sustain_ring[0];

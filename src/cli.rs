@@ -200,6 +200,11 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Loads the config (or the default) and applies the global overrides.
 pub fn load_experiment(path: Option<&Path>, g: &GlobalArgs) -> Result<Experiment> {
     let mut exp = config::load_or_default(path).map_err(|e| BadInput(e.to_string()))?;
+    if !g.quiet {
+        for w in config::off_centre(&exp) {
+            eprintln!("{}: {w}", exp.source);
+        }
+    }
     if let Some(seed) = g.seed {
         exp.seed = seed;
     }
@@ -229,6 +234,9 @@ fn check(paths: &[PathBuf], quiet: bool) -> Result<()> {
     for p in paths {
         match config::load(p) {
             Ok(e) => {
+                for w in config::off_centre(&e) {
+                    eprintln!("{}: {w}", p.display());
+                }
                 if !quiet {
                     println!(
                         "{}: ok ({} months from {}, {} policy knots, objective {}, {} uncertain parameters)",

@@ -14,15 +14,23 @@ fn policy(shares: &[(Channel, f64)], spend: f64) -> Vec<Alloc<f64>> {
     for &(c, v) in shares {
         s[c as usize] = v;
     }
-    vec![Alloc { shares: s, design_fraction: 0.0, spend_fraction: spend }; default_experiment().run.knots]
+    vec![
+        Alloc { shares: s, design_fraction: 0.0, spend_fraction: spend, borrow_fraction: 0.0 };
+        default_experiment().run.knots
+    ]
 }
 
 /// The limit of most months from `from` on, and its share of those months.
 fn dominant(p: &Params<f64>, knots: &[Alloc<f64>], from: usize) -> (Limit, f64) {
+    dominant_between(p, knots, from, 240)
+}
+
+/// The same over months `from .. until`.
+fn dominant_between(p: &Params<f64>, knots: &[Alloc<f64>], from: usize, until: usize) -> (Limit, f64) {
     let exp = default_experiment();
     let t = simulate(&exp.run, p, knots);
     let limits = classify_all(&State::initial(p), &t.months, site(p));
-    let tail = &limits[from..];
+    let tail = &limits[from..until];
     let counts: Vec<(usize, &str)> =
         Limit::ALL.iter().map(|&l| (tail.iter().filter(|&&x| x == l).count(), l.code())).filter(|c| c.0 > 0).collect();
     println!("limits from month {from}: {counts:?}");
@@ -56,7 +64,7 @@ fn cash_bound() {
     p.initial_datacenter_gw = 1e4;
     p.initial_cash_busd = 1.0;
     p.market_supply_gw_per_year = 1e5;
-    p.demand_market_busd_per_year_2026 = 1e6;
+    p.demand_market_busd_per_year_at_start = 1e6;
     p.demand_rental_busd_per_gw_year = 1.0;
     let knots = policy(&[(Channel::MarketChips, 1.0)], 1.0);
     assert_binds("cash", dominant(&p, &knots, 12), Limit::Cash);
@@ -64,26 +72,26 @@ fn cash_bound() {
 
 #[test]
 fn demand_saturated() {
-    // The same, with a market too small for the fleet: revenue sits at the market's size
-    // (electricity free, so the fleet always runs and sells all it can).
+    // The same, with the venture's share of the market too small for its fleet: revenue
+    // sits at that share's size (electricity free, so the fleet always runs and sells all
+    // it can), while the world's chips stay plentiful.
     let mut p = default_experiment().params;
     p.initial_ground_power_gw = 1e4;
     p.initial_datacenter_gw = 1e4;
     p.initial_cash_busd = 1.0;
     p.market_supply_gw_per_year = 1e5;
-    p.demand_market_busd_per_year_2026 = 0.5;
+    p.demand_addressable_share = 0.001;
     p.ground_electricity_busd_per_gw_month = 0.0;
-    p.demand_market_growth_initial = 0.0;
-    p.demand_market_growth_final = 0.0;
     let knots = policy(&[(Channel::MarketChips, 1.0)], 1.0);
-    assert_binds("demand", dominant(&p, &knots, 12), Limit::Demand);
+    // While funding comes in (to 2036): after it stops, the fleet shrinks below the market.
+    assert_binds("demand", dominant_between(&p, &knots, 12, 117), Limit::Demand);
 }
 
 #[test]
 fn ground_cap_bound() {
-    // Ground only, money to spare, a cap of 20 GW: once plants reach it, it binds.
+    // Ground only, money to spare, a cap of 5 GW: once plants reach it, it binds.
     let mut p = default_experiment().params;
-    p.ground_power_cap_gw = 20.0;
+    p.ground_power_cap_gw = 5.0;
     p.initial_cash_busd = 2000.0;
     p.ground_power_lead_months = 3.0;
     let knots = policy(&[(Channel::MarketChips, 0.4), (Channel::GroundPower, 0.3), (Channel::Datacenters, 0.3)], 0.3);

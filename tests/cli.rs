@@ -96,7 +96,7 @@ fn simulate_writes_trajectory_and_summary_from_any_directory() {
 fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.toml");
-    std::fs::write(&p, "format_version = 2\nmodel_version = 2\ninterpolation = \"linear\"\n[[knot]]\nfab = 1.0\n")
+    std::fs::write(&p, "format_version = 2\nmodel_version = 3\ninterpolation = \"linear\"\n[[knot]]\nfab = 1.0\n")
         .unwrap();
     fails_with_bad_input(
         &["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],
@@ -182,9 +182,9 @@ fn evaluate_rejects_bad_policy_csv_with_exit_2() {
     std::fs::write(&csv, "1,2,3\n").unwrap();
     fails_with_bad_input(
         &["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"],
-        "row 1 has 3 values; a policy for this config has 44",
+        "row 1 has 3 values; a policy for this config has 52",
     );
-    let row = vec!["99"; 44].join(",");
+    let row = vec!["99"; 52].join(",");
     std::fs::write(&csv, format!("{row}\n")).unwrap();
     fails_with_bad_input(
         &["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"],
@@ -212,8 +212,8 @@ fn bench_flags_are_checked() {
 fn evaluate_refuses_policy_vectors_of_model_version_1() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("old.csv");
-    let header: Vec<String> = (0..88).map(|i| format!("p{}_g{}", i / 11 + 1, i % 11)).collect();
-    let row = vec!["0.0"; 88].join(",");
+    let header: Vec<String> = (0..260).map(|i| format!("p{}_g{}", i / 13 + 1, i % 13)).collect();
+    let row = vec!["0.0"; 260].join(",");
     std::fs::write(&csv, format!("{}\n{row}\n", header.join(","))).unwrap();
     fails_with_bad_input(
         &["evaluate", "--policies", csv.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],

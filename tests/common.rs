@@ -43,7 +43,8 @@ pub fn random_scenario(exp: &Experiment, rng: &mut impl Rng, k: usize) -> Params
 }
 
 /// The closed-form case: zero lags, market chips only, constant prices, unbounded demand,
-/// so installed power grows by a constant factor a month (`tests/model_invariants.rs`).
+/// no debt, so installed power grows by a constant factor a month
+/// (`tests/model_invariants.rs`).
 /// Returns the run, the scenario and the policy (all cash on market chips, a tenth of the
 /// compute fed to design).
 pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<Alloc<f64>>) {
@@ -55,14 +56,16 @@ pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<A
     p.initial_cash_busd = 0.0;
     p.initial_installed_ground_gw = 1.0;
     p.initial_fleet_eff_tflops_per_w = 2.0;
-    p.chip_eff_tflops_per_w_2026 = 2.0;
+    p.chip_eff_tflops_per_w_at_start = 2.0;
     p.chip_market_eff_growth_per_year = 0.0;
     p.market_chip_price_trend_per_year = 0.0;
     p.market_supply_gw_per_year = 1e6;
     p.market_supply_growth_per_year = 0.0;
     p.market_max_share = 1.0;
-    p.demand_price_decline_per_year = 0.0;
-    p.demand_price_elasticity = 0.0;
+    p.demand_rental_trend_per_year = 0.0;
+    p.demand_price_flexibility = 0.0;
+    p.demand_market_busd_per_year_at_start = 1e7; // the world's spending never limits supply
+    p.finance_debt_limit_years_of_revenue = 0.0; // cash only
     p.ground_electricity_busd_per_gw_month = 0.0;
     p.ground_pue = 1.0;
     p.initial_ground_power_gw = 1e5;
@@ -75,6 +78,6 @@ pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<A
     p.space_launch_lead_months = 0.0;
     let mut shares = [0.0; N_CHANNELS];
     shares[Channel::MarketChips as usize] = 1.0;
-    let policy = vec![Alloc { shares, design_fraction: 0.1, spend_fraction: 1.0 }; exp.run.knots];
+    let policy = vec![Alloc { shares, design_fraction: 0.1, spend_fraction: 1.0, borrow_fraction: 0.0 }; exp.run.knots];
     (exp.run, p, policy)
 }

@@ -171,3 +171,37 @@ fn a_missing_search_table_means_every_search_default() {
     assert_eq!(without.search.population_runs, terafab::config::DEFAULT_POPULATION_RUNS);
     assert_eq!((without.search.population, without.search.budget_evals), (None, None), "sized to the device");
 }
+
+#[test]
+fn keys_of_model_version_2_name_what_replaced_them() {
+    for (text, want) in [
+        ("[chip]\neff_tflops_per_w_2026 = 2.0\n", "renamed chip.eff_tflops_per_w_at_start"),
+        ("[demand]\nmarket_busd_per_year_2026 = 500.0\n", "renamed demand.market_busd_per_year_at_start"),
+        ("[demand]\nprice_elasticity = 1.0\n", "renamed demand.price_flexibility"),
+        ("[demand]\nprice_decline_per_year = 0.3\n", "demand.rental_trend_per_year"),
+    ] {
+        let e = terafab::config::parse(text, "old.toml", "old").unwrap_err().to_string();
+        assert!(e.contains("old.toml:2:") && e.contains(want), "{e}");
+    }
+}
+
+#[test]
+fn a_config_without_funding_gets_the_default_schedule_and_an_empty_one_gets_none() {
+    let default = terafab::config::default_experiment();
+    let omitted = terafab::config::parse("[run]\nname = \"x\"\n", "x.toml", "x").unwrap();
+    assert_eq!(omitted.run.funding_busd_per_month, default.run.funding_busd_per_month);
+    assert!(omitted.run.funding_busd_per_month[0] > 0.0);
+    let empty = terafab::config::parse("[funding]\nschedule = []\n", "x.toml", "x").unwrap();
+    assert!(empty.run.funding_busd_per_month.iter().all(|&f| f == 0.0));
+}
+
+#[test]
+fn a_distribution_off_its_nominal_value_is_warned_about() {
+    assert!(terafab::config::off_centre(&terafab::config::default_experiment()).is_empty());
+    let text = "[space]\nspecific_power_kw_per_t = 100.0\n[uncertainty]\n\
+                \"space.specific_power_kw_per_t\" = { dist = \"triangular\", low = 59.0, mode = 70.0, high = 150.0 }\n";
+    let exp = terafab::config::parse(text, "x.toml", "x").unwrap();
+    let w = terafab::config::off_centre(&exp);
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains("space.specific_power_kw_per_t") && w[0].contains("100") && w[0].contains("70"), "{}", w[0]);
+}

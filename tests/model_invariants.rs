@@ -19,7 +19,7 @@ fn stocks_stay_finite_nonnegative_and_power_is_never_overdrawn() {
             for (name, v) in s.named_stocks() {
                 assert!(v.is_finite() && v >= 0.0, "case {case} month {}: {name} = {v}", r.month);
             }
-            let ground_cap = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw);
+            let ground_cap = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw) / p.fleet_it_power_per_chip;
             assert!(
                 s.installed_ground_gw <= ground_cap * (1.0 + 1e-12) + 1e-12,
                 "case {case} month {}: ground {} > {}",
@@ -28,7 +28,7 @@ fn stocks_stay_finite_nonnegative_and_power_is_never_overdrawn() {
                 ground_cap
             );
             assert!(
-                s.installed_space_gw <= s.space_power_gw * (1.0 + 1e-12) + 1e-12,
+                s.installed_space_gw <= s.space_power_gw / p.fleet_it_power_per_chip * (1.0 + 1e-12) + 1e-12,
                 "case {case} month {}: space overdrawn",
                 r.month
             );
@@ -56,8 +56,8 @@ fn money_is_conserved_every_month_and_over_the_run() {
         let (mut inflow, mut outflow) = (0.0, 0.0);
         for r in &t.months {
             let f = &r.flows;
-            let expected = cash + f.funding_busd + f.revenue_busd - f.spend_total_busd();
-            let scale = cash.abs() + f.funding_busd + f.revenue_busd + f.spend_total_busd() + 1e-300;
+            let expected = cash + f.funding_busd + f.revenue_busd + f.borrowed_busd - f.spend_total_busd();
+            let scale = cash.abs() + f.funding_busd + f.revenue_busd + f.borrowed_busd + f.spend_total_busd() + 1e-300;
             assert!(
                 (r.state.cash_busd - expected).abs() <= 1e-9 * scale,
                 "case {case} month {}: cash {} vs {expected}",
@@ -65,7 +65,7 @@ fn money_is_conserved_every_month_and_over_the_run() {
                 r.state.cash_busd
             );
             cash = r.state.cash_busd;
-            inflow += f.funding_busd + f.revenue_busd;
+            inflow += f.funding_busd + f.revenue_busd + f.borrowed_busd;
             outflow += f.spend_total_busd();
         }
         let expected = p.initial_cash_busd + inflow - outflow;
@@ -87,9 +87,10 @@ fn market_only_growth_matches_the_closed_form() {
     run.horizon_months = 120;
     let design = policy[0].design_fraction;
     let t = simulate(&run, &p, &policy);
-    let revenue_per_gw_month = (1.0 - design) * 2.0 * 1000.0 * p.demand_rental_busd_per_gw_year
-        / (p.demand_reference_eff_tflops_per_w * 12_000.0);
-    let factor = 1.0 - 1.0 / p.fleet_chip_life_months + revenue_per_gw_month / p.market_chip_price_busd_per_gw;
+    // A market-grade chip rents at the rent per watt, whatever its efficiency.
+    let revenue_per_gw_month = (1.0 - design) * p.demand_rental_busd_per_gw_year / 12.0;
+    let all_in = p.market_chip_price_busd_per_gw * (1.0 + p.fleet_server_cost_share);
+    let factor = 1.0 - 1.0 / p.fleet_chip_life_months + revenue_per_gw_month / all_in;
     for r in &t.months {
         let expected = factor.powi(r.month as i32 + 1);
         let got = r.state.installed_ground_gw;
@@ -107,7 +108,7 @@ fn ground_only_policy_stays_on_the_ground_and_under_the_power_cap() {
     for k in 0..20 {
         let p = if k == 0 { exp.params } else { common::random_scenario(&exp, &mut rng, k) };
         let t = simulate(&exp.run, &p, &policy);
-        let ground_max = p.ground_power_cap_gw / p.ground_pue;
+        let ground_max = p.ground_power_cap_gw / p.ground_pue / p.fleet_it_power_per_chip;
         // A 12-month window can fill the whole capacity once and replace what retires.
         let window_max = ground_max * (1.0 + 12.0 / p.fleet_chip_life_months);
         for r in &t.months {
@@ -151,4 +152,70 @@ fn f32_drift_from_f64_is_bounded() {
         }
         println!("{objective:?}: worst |f32 - f64| = {worst:.3e} (tolerance {tolerance})");
     }
+}
+
+/// DELAY3's mean delay is its lead (issue: the mean was `lead - 3`): a unit of capacity
+/// started in month 0 completes, on average, `lead` months later, for short and long
+/// leads alike.
+#[test]
+fn delay3_mean_delay_is_the_lead() {
+    use terafab::model::step::Derived;
+    for lead in [0.0, 3.0, 12.0, 18.0, 30.0, 36.0] {
+        let mut p = default_experiment().params;
+        p.fab_construction_months = lead;
+        let rate = Derived::new(&p).fab_rate;
+        // Run a unit impulse through three stages drained in sequence, as the step does.
+        let mut pipe = [0.0f64; 3];
+        let (mut mean, mut done) = (0.0, 0.0);
+        for month in 0..5000 {
+            pipe[0] += if month == 0 { 1.0 } else { 0.0 };
+            let out0 = pipe[0] * rate;
+            pipe[0] -= out0;
+            pipe[1] += out0;
+            let out1 = pipe[1] * rate;
+            pipe[1] -= out1;
+            pipe[2] += out1;
+            let out2 = pipe[2] * rate;
+            pipe[2] -= out2;
+            mean += month as f64 * out2;
+            done += out2;
+        }
+        assert!((done - 1.0).abs() < 1e-9, "lead {lead}: {done} completed");
+        assert!((mean - lead).abs() < 1e-6, "lead {lead}: mean delay {mean}");
+    }
+}
+
+/// Money is conserved with the credit line in use: a policy that spends everything it
+/// may, on a config that borrows, still closes the identity every month, and debt stays
+/// within its limit once borrowing has stopped growing it.
+#[test]
+fn money_is_conserved_when_the_venture_borrows() {
+    let exp = default_experiment();
+    let mut rng = common::rng(15);
+    let mut borrowed_any = false;
+    for case in 0..50 {
+        let p = common::random_scenario(&exp, &mut rng, case);
+        let mut policy = common::random_policy(&mut rng, exp.run.knots);
+        policy.iter_mut().for_each(|a| a.spend_fraction = 0.99);
+        let t = simulate(&exp.run, &p, &policy);
+        let mut cash = p.initial_cash_busd;
+        let mut debt = 0.0;
+        for r in &t.months {
+            let f = &r.flows;
+            let expected = cash + f.funding_busd + f.revenue_busd + f.borrowed_busd - f.spend_total_busd();
+            let scale = cash.abs() + f.funding_busd + f.revenue_busd + f.borrowed_busd + f.spend_total_busd() + 1e-300;
+            assert!((r.state.cash_busd - expected).abs() <= 1e-9 * scale, "case {case} month {}", r.month);
+            let debt_expected = debt + f.interest_busd - f.debt_service_busd + f.borrowed_busd;
+            assert!(
+                (r.state.debt_busd - debt_expected).abs() <= 1e-9 * (debt + f.borrowed_busd + 1.0),
+                "case {case} month {}: debt {} vs {debt_expected}",
+                r.month,
+                r.state.debt_busd
+            );
+            borrowed_any |= f.borrowed_busd > 0.0;
+            cash = r.state.cash_busd;
+            debt = r.state.debt_busd;
+        }
+    }
+    assert!(borrowed_any, "the test must exercise borrowing");
 }

@@ -65,7 +65,7 @@ fn run_uniform_matches_the_wgsl_struct() {
             "penalty_months",
             "sustain",
             "last_confirmable",
-            "pad0",
+            "system_basis",
             "pad1"
         ]
     );

@@ -72,6 +72,32 @@ pub fn builtin_policy(text: &str, run: &RunSpec) -> anyhow::Result<(Vec<Alloc<f6
     Ok((mapped, own.len()))
 }
 
+/// Keys of earlier model versions, and what replaced them.
+const RENAMED_KEYS: [(&str, &str); 5] = [
+    (
+        "chip.eff_tflops_per_w_2026",
+        "renamed chip.eff_tflops_per_w_at_start in model version 3: it is the value at run.start, whatever the year",
+    ),
+    (
+        "demand.market_busd_per_year_2026",
+        "renamed demand.market_busd_per_year_at_start in model version 3: it is the value at run.start, whatever the year",
+    ),
+    (
+        "demand.price_elasticity",
+        "renamed demand.price_flexibility in model version 3 (it is an inverse price elasticity: the price falls as \
+         (1 + supply / market)^-flexibility)",
+    ),
+    (
+        "demand.price_decline_per_year",
+        "gone in model version 3: the price per FLOP now falls as the market's chips get more efficient; set the \
+         rent per watt's trend with demand.rental_trend_per_year",
+    ),
+    (
+        "demand.reference_eff_tflops_per_w",
+        "gone in model version 3: demand.rental_busd_per_gw_year is now the rent of the market's own chip at run.start",
+    ),
+];
+
 /// Policy knots by default (README, "How the default was chosen").
 pub const DEFAULT_KNOTS: usize = 20;
 /// Months the target must hold by default (docs/model.md, "Objectives").
@@ -316,6 +342,7 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
     }
 
     let funding = parse_funding(&cx, &raw, start, horizon)?;
+    let basis = cx.choice(&obj.and_then(|o| o.basis.clone()), "objective.basis", "chip", &["chip", "system"])?;
     let run = RunSpec {
         start,
         horizon_months: horizon,
@@ -323,6 +350,7 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         objective,
         target_gw_per_year: target,
         sustain_months: sustain,
+        system_basis: basis == "system",
         penalty_months_per_doubling: penalty,
         funding_busd_per_month: funding,
     };
@@ -365,6 +393,9 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
         let Some(table) = table else { continue };
         for (key, value) in table {
             let path = format!("{section}.{key}");
+            if let Some((_, why)) = RENAMED_KEYS.iter().find(|(old, _)| *old == path) {
+                return Err(cx.err(value, format!("{path}: {why}")));
+            }
             let Some(index) = Params::index_of(&path) else {
                 let known: Vec<&str> = PARAM_SPECS.iter().filter(|s| s.section == section).map(|s| s.key).collect();
                 return Err(cx.err(
@@ -414,9 +445,21 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
     Ok(p)
 }
 
+/// `[funding] schedule` of a config that leaves it out: the default config's.
+pub const DEFAULT_FUNDING: [(&str, f64); 3] = [("2026-04", 15.0), ("2030-01", 10.0), ("2036-01", 0.0)];
+
 fn parse_funding(cx: &Ctx, raw: &RawConfig, start: YearMonth, horizon: usize) -> Result<Vec<f64>, ConfigError> {
     let mut per_month = vec![0.0; horizon];
     let Some(steps) = raw.funding.as_ref().and_then(|f| f.schedule.as_ref()) else {
+        // Left out, the schedule is the default's, like every other omitted key (from
+        // run.start if that is later than a step).
+        for (from, busd_per_year) in DEFAULT_FUNDING {
+            let from: YearMonth = from.parse().expect("a valid month");
+            let offset = start.months_until(from).max(0) as usize;
+            for m in per_month.iter_mut().skip(offset) {
+                *m = busd_per_year / 12.0;
+            }
+        }
         return Ok(per_month);
     };
     let mut previous: Option<i64> = None;
@@ -515,6 +558,28 @@ fn parse_uncertainty(cx: &Ctx, raw: &RawConfig) -> Result<Uncertainty, ConfigErr
         entries.push((index, dist));
     }
     Ok(Uncertainty { entries })
+}
+
+/// The uncertain parameters whose distribution is not centred on the config's nominal
+/// value: the nominal value then reaches only the nominal scenario of reports, never the
+/// scenarios the search costs, which a config's author should know.
+pub fn off_centre(exp: &Experiment) -> Vec<String> {
+    let nominal = exp.params.to_vec();
+    exp.uncertainty
+        .entries
+        .iter()
+        .filter(|(i, d)| (d.centre() - nominal[*i]).abs() > 1e-9 * nominal[*i].abs().max(1e-12))
+        .map(|(i, d)| {
+            format!(
+                "warning: {}: the nominal value {} is not the centre of its [uncertainty] distribution ({}); the \
+                 scenarios the search costs are drawn from the distribution and never use it, only reports' nominal \
+                 scenario does",
+                PARAM_SPECS[*i].path(),
+                fmt_num(nominal[*i]),
+                fmt_num(d.centre())
+            )
+        })
+        .collect()
 }
 
 fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError> {

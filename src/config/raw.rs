@@ -9,8 +9,8 @@ use toml::Spanned;
 pub type Section = BTreeMap<String, Spanned<toml::Value>>;
 
 /// The tables of model parameters, in registry order; `RawConfig` has one field each.
-pub const PARAM_SECTIONS: [&str; 10] =
-    ["initial", "fab", "packaging", "market", "chip", "design", "ground", "space", "fleet", "demand"];
+pub const PARAM_SECTIONS: [&str; 11] =
+    ["initial", "fab", "packaging", "market", "chip", "design", "ground", "space", "fleet", "demand", "finance"];
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -31,11 +31,12 @@ pub struct RawConfig {
     pub space: Option<Section>,
     pub fleet: Option<Section>,
     pub demand: Option<Section>,
+    pub finance: Option<Section>,
 }
 
 impl RawConfig {
     /// The parameter tables, by name.
-    pub fn sections(&self) -> [(&'static str, Option<&Section>); 10] {
+    pub fn sections(&self) -> [(&'static str, Option<&Section>); 11] {
         [
             (PARAM_SECTIONS[0], self.initial.as_ref()),
             (PARAM_SECTIONS[1], self.fab.as_ref()),
@@ -47,6 +48,7 @@ impl RawConfig {
             (PARAM_SECTIONS[7], self.space.as_ref()),
             (PARAM_SECTIONS[8], self.fleet.as_ref()),
             (PARAM_SECTIONS[9], self.demand.as_ref()),
+            (PARAM_SECTIONS[10], self.finance.as_ref()),
         ]
     }
 }
@@ -70,6 +72,7 @@ pub struct RawObjective {
     pub kind: Option<Spanned<String>>,
     pub target_gw_per_year: Option<Spanned<f64>>,
     pub sustain_months: Option<Spanned<i64>>,
+    pub basis: Option<Spanned<String>>,
     pub penalty_months_per_doubling: Option<Spanned<f64>>,
 }
 

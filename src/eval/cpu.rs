@@ -46,6 +46,7 @@ impl CpuEvaluator {
                     shares: std::array::from_fn(|k| lane(&|d| d[ph].shares[k])),
                     design_fraction: lane(&|d| d[ph].design_fraction),
                     spend_fraction: lane(&|d| d[ph].spend_fraction),
+                    borrow_fraction: lane(&|d| d[ph].borrow_fraction),
                 })
                 .collect();
             for (si, p) in self.scenarios_lanes.iter().enumerate() {

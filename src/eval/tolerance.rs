@@ -4,11 +4,13 @@
 use crate::model::Objective;
 
 /// |f32 model - f64 model| over the full horizon. Measured worst over 300 random
-/// (policy, scenario) pairs: 2.1e-4 months, 4.7e-6 decades; the bound leaves ~10x room.
+/// (policy, scenario) pairs at model version 3 (tests/model_invariants.rs): 6.2e-4
+/// months, 1.2e-5 and 1.4e-4 decades (a run that borrows to the edge of its credit line
+/// compounds f32 rounding in its debt); the bounds leave 2-15x room.
 pub fn f32_vs_f64(objective: Objective) -> f64 {
     match objective {
         Objective::TimeToTarget => 0.01,
-        Objective::FinalFlops | Objective::CumulativeFlops => 5e-5,
+        Objective::FinalFlops | Objective::CumulativeFlops => 3e-4,
     }
 }
 

@@ -199,7 +199,7 @@ impl GpuEvaluator {
             penalty_months: self.problem.run.penalty_months_per_doubling as f32,
             sustain: self.problem.run.sustain_months as u32,
             last_confirmable: self.problem.run.last_confirmable_month() as f32,
-            pad0: 0,
+            system_basis: u32::from(self.problem.run.system_basis),
             pad1: 0,
         };
         self.queue.write_buffer(&b.run_buf, 0, bytemuck::bytes_of(&run));

@@ -25,7 +25,8 @@ pub struct RunUniform {
     pub sustain: u32,
     /// `T - L + 1`, where the not-reached cost starts.
     pub last_confirmable: f32,
-    pub pad0: u32,
+    /// `objective.basis`: 0 chip power, 1 system power.
+    pub system_basis: u32,
     pub pad1: u32,
 }
 

@@ -118,6 +118,7 @@ fn counted(phases: &[Alloc<f64>]) -> Vec<Alloc<Counted>> {
             shares: a.shares.map(Counted),
             design_fraction: Counted(a.design_fraction),
             spend_fraction: Counted(a.spend_fraction),
+            borrow_fraction: Counted(a.borrow_fraction),
         })
         .collect()
 }

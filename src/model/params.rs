@@ -127,8 +127,6 @@ pub fn wgsl_params_struct() -> String {
     s
 }
 
-const POS: f64 = 1e12;
-
 define_params! {
     // --- initial state (2026-04) ---
     initial_cash_busd = "initial"."cash_busd": 22.5, Bounds::closed(0.0, 1e5), "$B",
@@ -137,14 +135,18 @@ define_params! {
         "MODEL.md: the parents' clusters, order of 1 GW";
     initial_fleet_eff_tflops_per_w = "initial"."fleet_eff_tflops_per_w": 1.8, Bounds::above(0.0, 1e4), "TFLOP/s per W",
         "between H100 (1.41) and B200 (2.25) dense BF16 per W (S24, S26): a mixed fleet";
-    initial_ground_power_gw = "initial"."ground_power_gw": 1.5, Bounds::closed(0.0, 1e4), "GW",
-        "assumption: the fleet's 1 GW x PUE plus contracted headroom";
-    initial_datacenter_gw = "initial"."datacenter_gw": 1.2, Bounds::closed(0.0, 1e4), "GW of IT load",
-        "assumption: the fleet's halls plus ~20% headroom";
+    initial_ground_power_gw = "initial"."ground_power_gw": 2.0, Bounds::closed(0.0, 1e4), "GW",
+        "assumption: the fleet's 1 GW x 1.35 IT load x PUE 1.2, plus contracted headroom";
+    initial_datacenter_gw = "initial"."datacenter_gw": 1.6, Bounds::closed(0.0, 1e4), "GW of IT load",
+        "assumption: the fleet's 1.35 GW of IT load plus ~20% headroom";
     initial_fab_under_construction_kwspm = "initial"."fab_under_construction_kwspm": 25.0, Bounds::closed(0.0, 1e5), "1000 WSPM",
         "assumption: a first 2nm module under construction (S106-S109 site; half a 50k fab, S1)";
     initial_launch_capacity_t_per_month = "initial"."launch_capacity_t_per_month": 250.0, Bounds::closed(0.0, 1e8), "t/month",
         "derived: 165 Falcon flights/yr (S88) x ~17 t / 12; the venture is SpaceX-affiliated";
+    initial_satellite_factory_gw_per_month = "initial"."satellite_factory_gw_per_month": 0.0083, Bounds::closed(0.0, 1e4), "GW of satellite power per month",
+        "E15: Starlink builds 70 satellites a week, ~0.1 GW/yr of array power (derived)";
+    initial_satellite_factory_under_construction_gw_per_month = "initial"."satellite_factory_under_construction_gw_per_month": 0.083, Bounds::closed(0.0, 1e4), "GW per month",
+        "E18, E19: the Gigasat factory, 1 GW/yr of orbital compute by end-2027";
 
     // --- leading-edge logic fab ---
     fab_capex_busd_per_kwspm = "fab"."capex_busd_per_kwspm": 0.56, Bounds::above(0.0, 100.0), "$B per 1000 WSPM",
@@ -173,16 +175,22 @@ define_params! {
         "assumption: CoWoS line plus the HBM supply behind it; sweep it (S34-S41: sold out to 2030)";
     packaging_construction_months = "packaging"."construction_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: TSMC roughly doubled CoWoS in a year (S34, S35)";
-    packaging_unit_cost_kusd = "packaging"."unit_cost_kusd": 6.0, Bounds::closed(0.0, 1e3), "k$ per package",
-        "assumption: 8 HBM stacks (S27) + interposer + assembly + test, a fifth of a $30k accelerator (S42)";
+    packaging_unit_cost_kusd = "packaging"."unit_cost_kusd": 4.0, Bounds::above(0.0, 1e3), "k$ per package",
+        "E26: B200 HBM ~$2,900 + CoWoS-L ~$1,100 per 1 kW package (H100 ~$3,100 per kW, E24, E27)";
+    packaging_unit_learning_ratio = "packaging"."unit_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative packages",
+        "assumption: DRAM-like learning once HBM is no longer supply-short (flat 2024-26: E28, E29); sweep it";
+    packaging_unit_learning_ref_mpkg = "packaging"."unit_learning_ref_mpkg": 10.0, Bounds::above(0.0, 1e9), "million packages",
+        "doublings counted from ~a year of 2025 industry HBM supply (~11 GW, E30, E33)";
+    packaging_unit_cost_floor_kusd = "packaging"."unit_cost_floor_kusd": 1.0, Bounds::above(0.0, 1e3), "k$ per package",
+        "assumption: a quarter of today's HBM + CoWoS cost per kW";
     packaging_kw_per_package = "packaging"."kw_per_package": 1.0, Bounds::above(0.0, 100.0), "kW of TDP per package",
         "S25: B200 1,000 W";
 
     // --- chips bought on the market ---
     market_chip_price_busd_per_gw = "market"."chip_price_busd_per_gw": 30.0, Bounds::above(0.0, 1e4), "$B per GW of TDP",
         "S42, S43: $25-40k per ~1 kW accelerator";
-    market_chip_price_trend_per_year = "market"."chip_price_trend_per_year": 0.0, Bounds::closed(-0.9, 1.0), "fraction per year",
-        "price per W roughly flat; FLOP/$ improves through efficiency (S33)";
+    market_chip_price_trend_per_year = "market"."chip_price_trend_per_year": -0.1, Bounds::closed(-0.9, 1.0), "fraction per year",
+        "between 2023-25's -17%/yr (NVIDIA data-centre revenue per W sold, E55, S113) and the long run's flat price per W (S33)";
     market_supply_gw_per_year = "market"."supply_gw_per_year": 20.0, Bounds::closed(0.0, 1e6), "GW/yr",
         "PARAMETERS.md section 2: packaging-limited ~15-25 GW/yr in 2025-26";
     market_supply_growth_per_year = "market"."supply_growth_per_year": 0.4, Bounds::closed(-0.5, 5.0), "fraction per year",
@@ -191,8 +199,10 @@ define_params! {
         "assumption: the share of world accelerator supply the venture can buy";
 
     // --- chip efficiency ---
-    chip_eff_tflops_per_w_2026 = "chip"."eff_tflops_per_w_2026": 2.25, Bounds::above(0.0, 1e4), "TFLOP/s per W",
-        "S26: B200 2.25 PFLOP/s dense BF16 at 1,000 W";
+    chip_eff_tflops_per_w_at_start = "chip"."eff_tflops_per_w_at_start": 2.25, Bounds::above(0.0, 1e4), "TFLOP/s per W",
+        "S26: B200 2.25 PFLOP/s dense BF16 at 1,000 W (the market's best chip at run.start, 2026-04)";
+    chip_eff_ceiling_tflops_per_w = "chip"."eff_ceiling_tflops_per_w": 450.0, Bounds::above(0.0, 1e6), "TFLOP/s per W",
+        "E42, E43 (arXiv 2312.08595): CMOS limit ~200x today's chips (50-1000x); 200 x B200 dense BF16";
     chip_market_eff_growth_per_year = "chip"."market_eff_growth_per_year": 0.4, Bounds::closed(-0.5, 5.0), "fraction per year",
         "S31: FLOP/s per W +40%/yr (process and architecture)";
     chip_process_eff_growth_per_year = "chip"."process_eff_growth_per_year": 0.26, Bounds::closed(-0.5, 5.0), "fraction per year",
@@ -239,16 +249,16 @@ define_params! {
     // --- ground power and datacentres ---
     ground_power_capex_busd_per_gw = "ground"."power_capex_busd_per_gw": 2.4, Bounds::above(0.0, 1e3), "$B per GW",
         "S71: combined-cycle gas 2025";
-    ground_power_lead_months = "ground"."power_lead_months": 36.0, Bounds::closed(0.0, 240.0), "months",
-        "S72, S71: turbine waits 1-3 up to 7 years";
+    ground_power_lead_months = "ground"."power_lead_months": 12.0, Bounds::closed(0.0, 240.0), "months",
+        "E50-E54: AI clusters of 2024-25 went site to power in 4-15 months on on-site gas (grid: 36-48, S78)";
     ground_power_build_cap_gw_per_month = "ground"."power_build_cap_gw_per_month": 2.0, Bounds::closed(0.0, 1e4), "GW/month started",
         "assumption: ~24 GW/yr, half of recent US additions";
     ground_power_cap_gw = "ground"."power_cap_gw": 200.0, Bounds::closed(0.0, 1e5), "GW",
         "derived: ~45% of US average electricity 0.457 TW (S65), the 0.2 TW ground share (S117)";
     ground_electricity_busd_per_gw_month = "ground"."electricity_busd_per_gw_month": 0.03, Bounds::closed(0.0, 10.0), "$B per GW-month",
         "assumption: ~$41/MWh (gas fuel + O&M) x 730 h";
-    ground_pue = "ground"."pue": 1.3, Bounds::closed(1.0, 5.0), "ratio",
-        "between Google 1.10 (S77) and industry 1.56 (S76) for new AI halls";
+    ground_pue = "ground"."pue": 1.2, Bounds::closed(1.0, 5.0), "ratio",
+        "E36: Epoch uses 1.1 (hyperscalers) to 1.25 for AI halls; Google 1.10 (S77), all datacentres 1.56 (S76)";
     ground_datacenter_capex_busd_per_gw = "ground"."datacenter_capex_busd_per_gw": 10.7, Bounds::above(0.0, 1e3), "$B per GW of IT",
         "S78: $10.7M per MW";
     ground_datacenter_lead_months = "ground"."datacenter_lead_months": 18.0, Bounds::closed(0.0, 240.0), "months",
@@ -257,8 +267,18 @@ define_params! {
     // --- space ---
     space_specific_power_kw_per_t = "space"."specific_power_kw_per_t": 70.0, Bounds::above(0.0, 1e5), "kW per tonne",
         "S98: SpaceX AI1 whole satellite, 70 kW/t (target 100, S91)";
-    space_satellite_cost_busd_per_gw = "space"."satellite_cost_busd_per_gw": 7.0, Bounds::closed(0.0, 1e4), "$B per GW (no chips, no launch)",
-        "assumption: ~$500/kg mass-produced bus, arrays and radiators at 70 kW/t";
+    space_satellite_cost_busd_per_gw = "space"."satellite_cost_busd_per_gw": 8.0, Bounds::above(0.0, 1e4), "$B per GW (no chips, no launch)",
+        "derived: ~11 kg/kW of non-compute mass (S98, E8) at Starlink-class ~$700/kg (E4); McCalip ~$9B/GW (E5)";
+    space_satellite_learning_ratio = "space"."satellite_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative GW built",
+        "E1, E2: aerospace 80-90%, NASA SBSP study 75-90%; Starlink $/W flat as designs grew (E4): sweep 0.75-0.95";
+    space_satellite_learning_ref_gw = "space"."satellite_learning_ref_gw": 0.1, Bounds::above(0.0, 1e9), "GW",
+        "E15: a year of Starlink's factory in array power; doublings are counted from there";
+    space_satellite_cost_floor_busd_per_gw = "space"."satellite_cost_floor_busd_per_gw": 1.0, Bounds::above(0.0, 1e4), "$B per GW",
+        "assumption: ~11 kg/kW at aircraft-structure cost (~$30-100/kg) plus cells; no source gives a floor";
+    space_factory_capex_busd_per_gw_month = "space"."factory_capex_busd_per_gw_month": 36.0, Bounds::above(0.0, 1e5), "$B per GW/month of satellite output",
+        "assumption with anchors E20-E23: ~$3B per GW/yr of output (OneWeb $85M for 700 sats/yr; Bastrop $280/sq ft)";
+    space_factory_lead_months = "space"."factory_lead_months": 24.0, Bounds::closed(0.0, 240.0), "months",
+        "E18-E21: Gigasat announced Jun 2026 for end-2027; OneWeb's factory took 3 years";
     space_launch_price_usd_per_kg = "space"."launch_price_usd_per_kg": 1000.0, Bounds::above(0.0, 1e6), "$/kg",
         "S84: Falcon 9 internal cost ~$900/kg (the venture launches at cost)";
     space_launch_learning_ratio = "space"."launch_learning_ratio": 0.8, Bounds::above(0.0, 1.0), "x per doubling of mass launched",
@@ -273,28 +293,38 @@ define_params! {
         "assumption: vehicle build and pad qualification";
 
     // --- fleet ---
-    fleet_chip_life_months = "fleet"."chip_life_months": 60.0, Bounds::above(0.0, POS), "months (mean)",
+    fleet_chip_life_months = "fleet"."chip_life_months": 60.0, Bounds::closed(1.0, 1200.0), "months (mean)",
         "S46: economic useful life 4-6 years; satellites retire with their chips (S95)";
+    fleet_it_power_per_chip = "fleet"."it_power_per_chip": 1.35, Bounds::closed(1.0, 5.0), "W of IT load per W of chip TDP",
+        "E36 (Epoch's code): servers draw 1.8x chip TDP at nameplate (CPUs, memory, NICs, fans; no cooling), 0.75 of it on average";
+    fleet_server_cost_share = "fleet"."server_cost_share": 0.5, Bounds::closed(0.0, 10.0), "x the market accelerator price",
+        "E36, E37, E24: servers + cluster network add ~50% (30-90%) to the accelerator's price (Epoch: 1.64x)";
 
     // --- demand for compute ---
-    demand_rental_busd_per_gw_year = "demand"."rental_busd_per_gw_year": 29.0, Bounds::closed(0.0, 1e4), "$B per GW-year",
-        "MODEL.md, S110: $2.35/GPU-h x 8,760 h / 0.7 kW";
-    demand_reference_eff_tflops_per_w = "demand"."reference_eff_tflops_per_w": 1.41, Bounds::above(0.0, 1e4), "TFLOP/s per W",
-        "S24: H100 989 TFLOP/s at 700 W, the chip the rental price is quoted for";
-    demand_price_decline_per_year = "demand"."price_decline_per_year": 0.3, Bounds::closed(0.0, 0.99), "fraction per year",
-        "MODEL.md, S33: price per FLOP falls ~30%/yr";
-    demand_market_busd_per_year_2026 = "demand"."market_busd_per_year_2026": 700.0, Bounds::above(0.0, 1e7), "$B/yr",
-        "S114: 2026 hyperscaler capex $650-725B as the scale of compute spending";
-    demand_market_growth_initial = "demand"."market_growth_initial": 0.44, Bounds::closed(-0.5, 5.0), "fraction per year",
-        "S116: Gartner +44% in 2026";
+    demand_rental_busd_per_gw_year = "demand"."rental_busd_per_gw_year": 25.0, Bounds::closed(0.0, 1e4), "$B per GW-year",
+        "E40: B200 at $2.80/GPU-h x 8,760 h / 1 kW = $24.5B per GW-year of the market's best chip at run.start";
+    demand_rental_trend_per_year = "demand"."rental_trend_per_year": -0.05, Bounds::closed(-0.9, 1.0), "fraction per year",
+        "E39-E41: rent per watt of the market's chip flat to -10%/yr (price per FLOP -30%/yr as efficiency gains, S33)";
+    demand_market_busd_per_year_at_start = "demand"."market_busd_per_year_at_start": 430.0, Bounds::above(0.0, 1e7), "$B/yr",
+        "E46: Gartner, AI-optimised server spending 2026 (~20 GW installed x $25B/GW-yr of rent is the same order)";
+    demand_market_growth_initial = "demand"."market_growth_initial": 0.45, Bounds::closed(-0.5, 5.0), "fraction per year",
+        "E46: Gartner, AI-optimised servers +49% in 2026 (all AI spending +44%, S116)";
     demand_market_growth_final = "demand"."market_growth_final": 0.05, Bounds::closed(-0.5, 5.0), "fraction per year",
         "assumption: growth slows to the economy's pace";
     demand_market_growth_decay_years = "demand"."market_growth_decay_years": 6.0, Bounds::above(0.0, 1e3), "years (e-folding)",
         "assumption";
     demand_addressable_share = "demand"."addressable_share": 0.5, Bounds::above(0.0, 1.0), "fraction of world spending",
         "assumption: the most the venture can sell at the reference price";
-    demand_price_elasticity = "demand"."price_elasticity": 1.0, Bounds::closed(0.0, 10.0), "exponent",
+    demand_price_flexibility = "demand"."price_flexibility": 1.0, Bounds::closed(0.0, 10.0), "exponent (inverse price elasticity)",
         "1 = revenue saturates at the addressable market; 0 = infinite demand";
+
+    // --- financing beyond revenue ---
+    finance_debt_limit_years_of_revenue = "finance"."debt_limit_years_of_revenue": 2.0, Bounds::closed(0.0, 20.0), "x trailing annual revenue",
+        "assumption: investment-grade leverage ~3x EBITDA at ~65% EBITDA margins on rented compute";
+    finance_debt_rate_per_year = "finance"."debt_rate_per_year": 0.07, Bounds::closed(0.0, 1.0), "fraction per year",
+        "assumption: BBB corporate yields ~5-6% (2025) plus a new venture's spread";
+    finance_debt_term_months = "finance"."debt_term_months": 60.0, Bounds::closed(1.0, 1200.0), "months",
+        "assumption: debt amortised over the chips' useful life (S46)";
 }
 
 #[cfg(test)]

@@ -23,10 +23,11 @@ pub enum Channel {
     GroundPower,
     Datacenters,
     Launch,
+    SatelliteFactory,
     SpacePower,
 }
 
-pub const N_CHANNELS: usize = 9;
+pub const N_CHANNELS: usize = 10;
 
 impl Channel {
     pub const ALL: [Channel; N_CHANNELS] = [
@@ -38,6 +39,7 @@ impl Channel {
         Channel::GroundPower,
         Channel::Datacenters,
         Channel::Launch,
+        Channel::SatelliteFactory,
         Channel::SpacePower,
     ];
     /// The name used in policy files and CSV columns.
@@ -51,6 +53,7 @@ impl Channel {
             Channel::GroundPower => "ground_power",
             Channel::Datacenters => "datacenters",
             Channel::Launch => "launch",
+            Channel::SatelliteFactory => "satellite_factory",
             Channel::SpacePower => "space_power",
         }
     }
@@ -65,15 +68,16 @@ impl Channel {
             Channel::GroundPower => "ground power plants",
             Channel::Datacenters => "ground datacentre halls",
             Channel::Launch => "launch capacity (tonnes/month)",
+            Channel::SatelliteFactory => "satellite factories (GW/month of satellites)",
             Channel::SpacePower => "orbital compute satellites, launched",
         }
     }
 }
 
-/// Encoded values per knot: one logit per channel, then design and spend logits.
-pub const GENES_PER_KNOT: usize = N_CHANNELS + 2;
-/// Decoded values per knot in the GPU layout: shares, design fraction, spend fraction.
-pub const ALLOC_PER_KNOT: usize = N_CHANNELS + 2;
+/// Encoded values per knot: one logit per channel, then design, spend and borrow logits.
+pub const GENES_PER_KNOT: usize = N_CHANNELS + 3;
+/// Decoded values per knot in the GPU layout: shares, design, spend and borrow fractions.
+pub const ALLOC_PER_KNOT: usize = N_CHANNELS + 3;
 /// Every coordinate of an encoded policy must lie in `[-GENE_BOUND, GENE_BOUND]`:
 /// softmax ratios up to e^40 and fractions within 5e-5 of 0 and 1 are reachable.
 pub const GENE_BOUND: f64 = 10.0;
@@ -87,6 +91,8 @@ pub struct Alloc<R> {
     pub design_fraction: R,
     /// Share of the cash on hand spent each month.
     pub spend_fraction: R,
+    /// Share of the credit line's headroom drawn each month (borrowed, when cash is spent).
+    pub borrow_fraction: R,
 }
 
 impl Alloc<f64> {
@@ -95,6 +101,7 @@ impl Alloc<f64> {
             shares: self.shares.map(R::lit),
             design_fraction: R::lit(self.design_fraction),
             spend_fraction: R::lit(self.spend_fraction),
+            borrow_fraction: R::lit(self.borrow_fraction),
         }
     }
 }
@@ -109,6 +116,7 @@ impl<R: super::Real> Alloc<R> {
             shares: std::array::from_fn(|c| mix(a.shares[c], b.shares[c])),
             design_fraction: mix(a.design_fraction, b.design_fraction),
             spend_fraction: mix(a.spend_fraction, b.spend_fraction),
+            borrow_fraction: mix(a.borrow_fraction, b.borrow_fraction),
         }
     }
 }
@@ -131,7 +139,7 @@ pub enum PolicyError {
     )]
     KnotMonth { knot: usize, got: String, want: String },
     #[error(
-        "knot {knot}: unknown key `{key}`{hint}; allowed: month, the channels ({channels}), design_compute_fraction, spend_fraction"
+        "knot {knot}: unknown key `{key}`{hint}; allowed: month, the channels ({channels}), design_compute_fraction, spend_fraction, borrow_fraction"
     )]
     UnknownKey { knot: usize, key: String, hint: String, channels: String },
     #[error("knot {knot}: `{key}` is missing")]
@@ -152,10 +160,11 @@ fn logit(p: f64) -> f64 {
 pub fn gene_names(knots: usize) -> Vec<String> {
     (1..=knots)
         .flat_map(|k| {
-            Channel::ALL
-                .iter()
-                .map(move |c| format!("k{k}_{}", c.name()))
-                .chain([format!("k{k}_design_compute"), format!("k{k}_spend")])
+            Channel::ALL.iter().map(move |c| format!("k{k}_{}", c.name())).chain([
+                format!("k{k}_design_compute"),
+                format!("k{k}_spend"),
+                format!("k{k}_borrow"),
+            ])
         })
         .collect()
 }
@@ -183,7 +192,12 @@ pub fn decode(x: &[f64]) -> Vec<Alloc<f64>> {
             }
             let total: f64 = shares.iter().sum();
             shares.iter_mut().for_each(|s| *s /= total);
-            Alloc { shares, design_fraction: logistic(g[N_CHANNELS]), spend_fraction: logistic(g[N_CHANNELS + 1]) }
+            Alloc {
+                shares,
+                design_fraction: logistic(g[N_CHANNELS]),
+                spend_fraction: logistic(g[N_CHANNELS + 1]),
+                borrow_fraction: logistic(g[N_CHANNELS + 2]),
+            }
         })
         .collect()
 }
@@ -194,6 +208,7 @@ pub fn decode_flat_f32(x: &[f64], out: &mut Vec<f32>) {
         out.extend(a.shares.iter().map(|&s| s as f32));
         out.push(a.design_fraction as f32);
         out.push(a.spend_fraction as f32);
+        out.push(a.borrow_fraction as f32);
     }
 }
 
@@ -211,6 +226,7 @@ pub fn encode(knots: &[Alloc<f64>]) -> Vec<f64> {
         let frac = |p: f64| logit(p.clamp(1e-9, 1.0 - 1e-9)).clamp(-GENE_BOUND, GENE_BOUND);
         x.push(frac(a.design_fraction));
         x.push(frac(a.spend_fraction));
+        x.push(frac(a.borrow_fraction));
     }
     x
 }
@@ -234,6 +250,7 @@ struct PolicyFile {
 
 const DESIGN_KEY: &str = "design_compute_fraction";
 const SPEND_KEY: &str = "spend_fraction";
+const BORROW_KEY: &str = "borrow_fraction";
 const MONTH_KEY: &str = "month";
 
 /// A header key that must be present with one exact value.
@@ -289,9 +306,11 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
         .map(|(i, table)| {
             let knot = i + 1;
             for key in table.keys() {
-                if !names.contains(&key.as_str()) && ![DESIGN_KEY, SPEND_KEY, MONTH_KEY].contains(&key.as_str()) {
+                if !names.contains(&key.as_str())
+                    && ![DESIGN_KEY, SPEND_KEY, BORROW_KEY, MONTH_KEY].contains(&key.as_str())
+                {
                     let mut all = names.clone();
-                    all.extend([MONTH_KEY, DESIGN_KEY, SPEND_KEY]);
+                    all.extend([MONTH_KEY, DESIGN_KEY, SPEND_KEY, BORROW_KEY]);
                     return Err(PolicyError::UnknownKey {
                         knot,
                         key: key.clone(),
@@ -340,11 +359,16 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
                     knot,
                     key: "channel shares".into(),
                     value: total,
-                    rule: "the nine channel shares must sum to 1 (within 0.001)".into(),
+                    rule: "the channel shares must sum to 1 (within 0.001)".into(),
                 });
             }
             shares.iter_mut().for_each(|s| *s /= total);
-            Ok(Alloc { shares, design_fraction: number(DESIGN_KEY)?, spend_fraction: number(SPEND_KEY)? })
+            Ok(Alloc {
+                shares,
+                design_fraction: number(DESIGN_KEY)?,
+                spend_fraction: number(SPEND_KEY)?,
+                borrow_fraction: number(BORROW_KEY)?,
+            })
         })
         .collect()
 }
@@ -357,8 +381,9 @@ pub fn to_policy_toml(knots: &[Alloc<f64>], months: &[String], header: &str) -> 
         s.push_str(&format!("# {line}\n"));
     }
     s.push_str("# Each knot gives, at its month, the shares of the month's spending per channel (they sum\n");
-    s.push_str("# to 1), the share of running compute fed back into chip design and the share of cash on\n");
-    s.push_str("# hand spent each month. Months between knots take the straight line between them.\n");
+    s.push_str("# to 1), the share of running compute fed back into chip design, the share of cash on hand\n");
+    s.push_str("# spent each month and the share of the credit line's headroom drawn each month. Months\n");
+    s.push_str("# between knots take the straight line between them.\n");
     s.push_str(&format!("format_version = {POLICY_FORMAT_VERSION}\n"));
     s.push_str(&format!("model_version = {}\n", super::version::MODEL_VERSION));
     s.push_str(&format!("interpolation = \"{INTERPOLATION}\"\n"));
@@ -373,6 +398,7 @@ pub fn to_policy_toml(knots: &[Alloc<f64>], months: &[String], header: &str) -> 
         }
         s.push_str(&format!("{DESIGN_KEY:<24}= {:?}\n", a.design_fraction));
         s.push_str(&format!("{SPEND_KEY:<24}= {:?}\n", a.spend_fraction));
+        s.push_str(&format!("{BORROW_KEY:<24}= {:?}\n", a.borrow_fraction));
     }
     s
 }
@@ -441,7 +467,7 @@ mod tests {
     fn zero_shares_encode_inside_the_box() {
         let mut shares = [0.0; N_CHANNELS];
         shares[0] = 1.0;
-        let x = encode(&[Alloc { shares, design_fraction: 0.0, spend_fraction: 1.0 }]);
+        let x = encode(&[Alloc { shares, design_fraction: 0.0, spend_fraction: 1.0, borrow_fraction: 0.0 }]);
         validate_vector(&x, 1).unwrap();
         let back = decode(&x);
         assert!(back[0].shares[0] > 0.999_999);
@@ -449,19 +475,19 @@ mod tests {
 
     #[test]
     fn out_of_box_and_wrong_length_vectors_are_rejected() {
-        assert_eq!(validate_vector(&[0.0; 5], 1), Err(PolicyError::Length { got: 5, want: 11, knots: 1 }));
-        let mut x = vec![0.0; 11];
+        assert_eq!(validate_vector(&[0.0; 5], 1), Err(PolicyError::Length { got: 5, want: 13, knots: 1 }));
+        let mut x = vec![0.0; 13];
         x[3] = f64::NAN;
         assert!(matches!(validate_vector(&x, 1), Err(PolicyError::OutOfBounds { index: 3, .. })));
         x[3] = 10.5;
         assert!(validate_vector(&x, 1).unwrap_err().to_string().contains("within [-10, 10]"));
     }
 
-    const HEADER: &str = "format_version = 2\nmodel_version = 2\ninterpolation = \"linear\"\n";
+    const HEADER: &str = "format_version = 2\nmodel_version = 3\ninterpolation = \"linear\"\n";
     fn one_knot(body: &str) -> String {
         format!("{HEADER}[[knot]]\n{body}")
     }
-    const OK: &str = "fab=0.2\npackaging=0.1\nmarket_chips=0.1\ndesign=0.1\niteration_infra=0.1\nground_power=0.1\ndatacenters=0.1\nlaunch=0.1\nspace_power=0.1\ndesign_compute_fraction=0.05\nspend_fraction=0.1\n";
+    const OK: &str = "fab=0.2\npackaging=0.1\nmarket_chips=0.1\ndesign=0.1\niteration_infra=0.1\nground_power=0.1\ndatacenters=0.1\nlaunch=0.05\nsatellite_factory=0.05\nspace_power=0.1\ndesign_compute_fraction=0.05\nspend_fraction=0.1\nborrow_fraction=0.0\n";
 
     #[test]
     fn policy_file_errors_name_the_knot_key_and_rule() {
@@ -491,7 +517,7 @@ mod tests {
         let v1 = format!("[[phase]]\n{OK}");
         let e = parse_policy_toml(&v1, 1, None).unwrap_err().to_string();
         assert!(e.contains("[[phase]]") && e.contains("interpolates linearly between knots"), "{e}");
-        let e = parse_policy_toml(&one_knot(OK).replace("model_version = 2", "model_version = 1"), 1, None)
+        let e = parse_policy_toml(&one_knot(OK).replace("model_version = 3", "model_version = 1"), 1, None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("written for model version 1"), "{e}");

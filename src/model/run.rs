@@ -20,6 +20,9 @@ pub struct RunSpec {
     pub target_gw_per_year: f64,
     /// Months the trailing 12-month deployment must hold the target (`L`).
     pub sustain_months: usize,
+    /// The target counts system power (chip TDP x `fleet.it_power_per_chip`), not chip
+    /// power (`objective.basis`).
+    pub system_basis: bool,
     pub penalty_months_per_doubling: f64,
     /// External funding arriving in each month of the horizon ($B).
     pub funding_busd_per_month: Vec<f64>,
@@ -117,7 +120,11 @@ pub fn run_trajectory<R: Real>(
     mut on_month: impl FnMut(usize, &State<R>, &Flows<R>),
 ) -> (State<R>, R) {
     let k = Derived::new(p);
-    let target = Target { gw_per_year: R::lit(run.target_gw_per_year), sustain_months: run.sustain_months };
+    let target = Target {
+        gw_per_year: R::lit(run.target_gw_per_year),
+        sustain_months: run.sustain_months,
+        system_basis: run.system_basis,
+    };
     let mut s = State::initial(p);
     for month in 0..run.horizon_months {
         let a = run.alloc_at(knots, month);
@@ -168,6 +175,7 @@ mod tests {
             objective: Objective::TimeToTarget,
             target_gw_per_year: 1.0,
             sustain_months: 12,
+            system_basis: false,
             penalty_months_per_doubling: 24.0,
             funding_busd_per_month: vec![0.0; horizon_months],
         }

@@ -1,7 +1,9 @@
 //! Uncertainty: distributions on parameters and the scenarios sampled from them.
 //!
-//! Scenario `k` of a run is drawn from its own random stream, seeded by `(seed, k)`, so it
-//! can be reproduced alone; every candidate sees the same scenarios (common random numbers).
+//! Scenario `k` of a run draws each uncertain parameter from its own random stream, seeded
+//! by `(seed, k, the parameter's config path)`, so a scenario can be reproduced alone,
+//! every candidate sees the same scenarios (common random numbers), and adding or
+//! removing one uncertain parameter leaves every other parameter's draws as they were.
 
 use super::params::{PARAM_SPECS, Params};
 use rand::{Rng, SeedableRng};
@@ -29,6 +31,16 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// The value it is centred on: the mode of a triangular, the median of a lognormal, the
+    /// midpoint of a uniform. A config's nominal value should equal it.
+    pub fn centre(&self) -> f64 {
+        match *self {
+            Distribution::Uniform { low, high } => 0.5 * (low + high),
+            Distribution::Triangular { mode, .. } => mode,
+            Distribution::LogNormal { median, .. } => median,
+        }
+    }
+
     /// The smallest and largest value it can produce.
     pub fn support(&self) -> (f64, f64) {
         match *self {
@@ -67,6 +79,13 @@ pub struct Uncertainty {
     pub entries: Vec<(usize, Distribution)>,
 }
 
+/// A parameter's own stream within a scenario: its config path hashed (FNV-1a, fixed
+/// forever, unlike std's hasher) into the scenario's seed.
+fn parameter_seed(scenario_seed: u64, path: &str) -> u64 {
+    let hash = path.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3));
+    stream_seed(scenario_seed, hash)
+}
+
 /// Mixes a run seed and a scenario index into one stream seed (SplitMix64 finaliser).
 fn stream_seed(seed: u64, index: u64) -> u64 {
     let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -79,10 +98,12 @@ impl Uncertainty {
     /// Scenario `index` of the run with `seed`: the nominal parameters with every
     /// uncertain one replaced by a draw from its own stream.
     pub fn scenario(&self, nominal: &Params<f64>, seed: u64, index: usize) -> Params<f64> {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, index as u64));
+        let scenario_seed = stream_seed(seed, index as u64);
         let mut values = nominal.to_vec();
         for &(param, dist) in &self.entries {
-            let b = PARAM_SPECS[param].bounds;
+            let spec = &PARAM_SPECS[param];
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(parameter_seed(scenario_seed, &spec.path()));
+            let b = spec.bounds;
             let mut v = dist.sample(&mut rng);
             // The config layer checks supports against bounds; this guards the open end.
             if b.lo_open && v <= b.lo {
@@ -132,6 +153,21 @@ mod tests {
             assert!((59.0..=150.0).contains(&p.space_specific_power_kw_per_t));
             assert!((1.0..=10.0).contains(&p.design_ai_max_speedup));
             assert_eq!(p.fab_capex_busd_per_kwspm, nominal.fab_capex_busd_per_kwspm);
+        }
+    }
+
+    #[test]
+    fn adding_an_uncertain_parameter_leaves_the_others_draws_alone() {
+        let nominal = Params::defaults();
+        let one = space_uncertainty();
+        let mut more = one.clone();
+        let k = Params::index_of("fab.capex_busd_per_kwspm").unwrap();
+        more.entries.insert(0, (k, Distribution::Uniform { low: 0.4, high: 0.6 }));
+        for i in 0..20 {
+            let (a, b) = (one.scenario(&nominal, 3, i), more.scenario(&nominal, 3, i));
+            assert_eq!(a.space_specific_power_kw_per_t, b.space_specific_power_kw_per_t, "scenario {i}");
+            assert_eq!(a.design_ai_max_speedup, b.design_ai_max_speedup, "scenario {i}");
+            assert_ne!(a.fab_capex_busd_per_kwspm, b.fab_capex_busd_per_kwspm);
         }
     }
 

@@ -31,7 +31,10 @@ pub struct State<R> {
     /// Launch capacity, tonnes to orbit per month.
     pub launch_t_per_month: R,
     pub launch_pipe: [R; 3],
-    /// Orbital power (satellites launched and alive) available to chips.
+    /// Satellite factory output, GW of satellite power per month, and what is being built.
+    pub sat_factory_gw_per_month: R,
+    pub sat_factory_pipe: [R; 3],
+    /// Orbital power (satellites launched and alive), GW of IT load it can feed.
     pub space_power_gw: R,
     /// Accelerator TDP deployed on the ground / in space.
     pub installed_ground_gw: R,
@@ -50,6 +53,13 @@ pub struct State<R> {
     pub cum_wafers_k: R,
     pub cum_fab_built_kwspm: R,
     pub cum_launched_t: R,
+    pub cum_satellite_gw: R,
+    /// Packages made, millions.
+    pub cum_packages_m: R,
+    /// Debt outstanding on the credit line, $B.
+    pub debt_busd: R,
+    /// Monthly revenue, averaged over about a year (the credit line is sized to it).
+    pub revenue_avg_busd: R,
     /// Deployment of the last 12 months, indexed by month % 12.
     pub deployed_ring_gw: [R; TRAILING_MONTHS],
     /// The headline metric: chips deployed over the trailing 12 months (GW/yr), `D(t)`.
@@ -76,9 +86,11 @@ impl<R: Real> State<R> {
     pub fn initial(p: &Params<R>) -> Self {
         let z = R::lit(0.0);
         let third = p.initial_fab_under_construction_kwspm / R::lit(3.0);
+        let factory_third = p.initial_satellite_factory_under_construction_gw_per_month / R::lit(3.0);
         // The parents' fleet runs as far as the initial power and halls allow; the rest
         // waits in inventory (a scenario may sample less power than the fleet needs).
-        let capacity = (p.initial_ground_power_gw / p.ground_pue).min(p.initial_datacenter_gw);
+        let capacity =
+            (p.initial_ground_power_gw / p.ground_pue).min(p.initial_datacenter_gw) / p.fleet_it_power_per_chip;
         let installed = p.initial_installed_ground_gw.min(capacity);
         let waiting = p.initial_installed_ground_gw - installed;
         let eflops_per_gw = p.initial_fleet_eff_tflops_per_w * R::lit(1000.0);
@@ -94,6 +106,8 @@ impl<R: Real> State<R> {
             datacenter_pipe: [z; 3],
             launch_t_per_month: p.initial_launch_capacity_t_per_month,
             launch_pipe: [z; 3],
+            sat_factory_gw_per_month: p.initial_satellite_factory_gw_per_month,
+            sat_factory_pipe: [factory_third; 3],
             space_power_gw: z,
             installed_ground_gw: installed,
             installed_space_gw: z,
@@ -106,6 +120,10 @@ impl<R: Real> State<R> {
             cum_wafers_k: z,
             cum_fab_built_kwspm: p.initial_fab_under_construction_kwspm,
             cum_launched_t: z,
+            cum_satellite_gw: z,
+            cum_packages_m: z,
+            debt_busd: z,
+            revenue_avg_busd: z,
             deployed_ring_gw: [z; TRAILING_MONTHS],
             deployed_last_12m_gw: z,
             best_deployed_last_12m_gw: z,
@@ -139,6 +157,11 @@ impl<R: Real> State<R> {
             ("cum_wafers_k", self.cum_wafers_k),
             ("cum_fab_built_kwspm", self.cum_fab_built_kwspm),
             ("cum_launched_t", self.cum_launched_t),
+            ("cum_satellite_gw", self.cum_satellite_gw),
+            ("cum_packages_m", self.cum_packages_m),
+            ("debt_busd", self.debt_busd),
+            ("revenue_avg_busd", self.revenue_avg_busd),
+            ("sat_factory_gw_per_month", self.sat_factory_gw_per_month),
             ("deployed_last_12m_gw", self.deployed_last_12m_gw),
             ("sustained_gw", self.sustained_gw),
             ("best_sustained_gw", self.best_sustained_gw),
@@ -150,6 +173,7 @@ impl<R: Real> State<R> {
             ("ground_power_pipe", self.ground_power_pipe),
             ("datacenter_pipe", self.datacenter_pipe),
             ("launch_pipe", self.launch_pipe),
+            ("sat_factory_pipe", self.sat_factory_pipe),
         ] {
             v.extend(pipe.iter().map(|&x| (name, x)));
         }
@@ -170,6 +194,14 @@ pub struct Flows<R> {
     pub spend_electricity_busd: R,
     pub spend_wafers_busd: R,
     pub spend_packaging_ops_busd: R,
+    /// Servers and cluster network for the own chips made this month (market chips' are
+    /// in their channel's spending).
+    pub spend_servers_busd: R,
+    /// Cash paid on the debt (interest first, then principal), the interest that accrued,
+    /// and what spending beyond cash borrowed.
+    pub debt_service_busd: R,
+    pub interest_busd: R,
+    pub borrowed_busd: R,
     /// Discretionary spending actually made, per channel (unused budget stays as cash).
     pub spend_channel_busd: [R; N_CHANNELS],
     /// Own chips made (TDP).
@@ -197,8 +229,10 @@ pub struct Flows<R> {
     /// Room left for chips on the ground / in space after deployment.
     pub ground_room_gw: R,
     pub space_room_gw: R,
-    /// The month's interpolated policy: share of cash spent, share of compute to design.
+    /// The month's interpolated policy: share of cash spent, of credit headroom drawn,
+    /// of compute to design.
     pub spend_fraction: R,
+    pub borrow_fraction: R,
     pub design_fraction: R,
     /// What the venture can sell into this month: the addressable market ($B/month).
     pub market_busd: R,
@@ -206,21 +240,30 @@ pub struct Flows<R> {
     /// its market budget would have bought, GW.
     pub market_supply_gw: R,
     pub market_budget_gw: R,
-    /// Satellites: what launch capacity can lift and what the space budget buys, GW.
+    /// Satellites (GW of satellite power): what launch capacity can lift, what the
+    /// factories can build and what the space budget buys.
     pub space_launch_cap_gw: R,
+    pub space_factory_cap_gw: R,
     pub space_budget_gw: R,
     pub space_new_gw: R,
-    /// Unit costs this month ($B per GW): own chips (wafers + packages, variable cost),
-    /// market chips, and a GW in orbit (satellite + launch, no chip).
+    /// Unit costs this month ($B per GW of chips): own chips (wafers, packages and
+    /// servers), market chips with their servers, and the orbital power for a GW of chips
+    /// (satellites + launch, no chip).
     pub own_chip_busd_per_gw: R,
     pub market_chip_busd_per_gw: R,
     pub space_busd_per_gw: R,
+    /// The credit line's limit this month.
+    pub debt_limit_busd: R,
 }
 
 impl<R: Real> Flows<R> {
-    /// Everything spent this month.
+    /// Everything paid out this month (debt service included).
     pub fn spend_total_busd(&self) -> R {
-        let mut s = self.spend_electricity_busd + self.spend_wafers_busd + self.spend_packaging_ops_busd;
+        let mut s = self.spend_electricity_busd
+            + self.spend_wafers_busd
+            + self.spend_packaging_ops_busd
+            + self.spend_servers_busd
+            + self.debt_service_busd;
         for &c in &self.spend_channel_busd {
             s = s + c;
         }

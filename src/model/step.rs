@@ -25,14 +25,15 @@ pub struct Derived<R> {
     pub ln_process_eff_growth: R,
     pub ln_chip_price_trend: R,
     pub ln_supply_growth: R,
-    pub ln_price_decline: R,
+    pub ln_rental_trend: R,
     pub ln_arch_ceiling: R,
     pub arch_rate: R,
     pub market_r_initial: R,
     pub market_r_final: R,
-    /// Reference price, $B per EFLOP/s-month, at the start.
-    pub ref_price0: R,
     pub tonnes_per_gw: R,
+    pub satellite_slope: R,
+    pub package_slope: R,
+    pub factory_rate: R,
 }
 
 /// What the objective asks of deployment: a level, held for `sustain_months` months.
@@ -42,12 +43,17 @@ pub struct Target<R> {
     /// `L`: months the trailing 12-month deployment must stay at the level (1 to
     /// [`super::state::MAX_SUSTAIN_MONTHS`]).
     pub sustain_months: usize,
+    /// Count system power (chip TDP x `fleet.it_power_per_chip`) rather than chip power.
+    pub system_basis: bool,
 }
 
-/// Stage rate of a third-order delay with mean `lead` months: 3/lead per month, at most 1
-/// (a lead under 3 months completes within the month; zero lead means no delay).
+/// Stage rate of a third-order delay whose mean delay is `lead` months. Each of the three
+/// stages passes on a share `r` of what it holds within the month it arrives (the stages
+/// drain in sequence), so a stage holds a unit for `(1 - r) / r` months on average;
+/// `r = 3 / (lead + 3)` makes that `lead / 3` per stage and `lead` in all. A lead of 0
+/// means no delay.
 fn delay3_rate<R: Real>(lead: R) -> R {
-    R::lit(3.0) / lead.max(R::lit(3.0))
+    R::lit(3.0) / (lead + R::lit(3.0))
 }
 
 /// Wright's-law slope: cost multiplies by `ratio` per doubling, so cost ~ x^slope.
@@ -72,13 +78,15 @@ impl<R: Real> Derived<R> {
             ln_process_eff_growth: (one + p.chip_process_eff_growth_per_year).ln(),
             ln_chip_price_trend: (one + p.market_chip_price_trend_per_year).ln(),
             ln_supply_growth: (one + p.market_supply_growth_per_year).ln(),
-            ln_price_decline: (one - p.demand_price_decline_per_year).ln(),
+            ln_rental_trend: (one + p.demand_rental_trend_per_year).ln(),
             ln_arch_ceiling: p.chip_arch_ceiling.ln(),
             arch_rate: (one + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln(),
             market_r_initial: (one + p.demand_market_growth_initial).ln(),
             market_r_final: (one + p.demand_market_growth_final).ln(),
-            ref_price0: p.demand_rental_busd_per_gw_year / (p.demand_reference_eff_tflops_per_w * R::lit(12000.0)),
             tonnes_per_gw: R::lit(1e6) / p.space_specific_power_kw_per_t,
+            satellite_slope: learning_slope(p.space_satellite_learning_ratio),
+            package_slope: learning_slope(p.packaging_unit_learning_ratio),
+            factory_rate: delay3_rate(p.space_factory_lead_months),
         }
     }
 }
@@ -155,21 +163,29 @@ pub fn step<R: Real>(
     let one = R::lit(1.0);
     let thousand = R::lit(1000.0);
     let years = R::lit(month as f64 / 12.0);
+    let it = p.fleet_it_power_per_chip;
 
-    // 1. Exogenous paths at the start of the month.
-    let market_eff = p.chip_eff_tflops_per_w_2026 * (years * k.ln_market_eff_growth).exp();
-    let process_eff = p.chip_eff_tflops_per_w_2026 * (years * k.ln_process_eff_growth).exp();
+    // 1. Exogenous paths at the start of the month. Efficiency stops at the physical
+    //    ceiling; compute rents at a price per watt of the market's chip, so a FLOP gets
+    //    cheaper as the market's chips get more efficient.
+    let ceiling = p.chip_eff_ceiling_tflops_per_w;
+    let market_eff = (p.chip_eff_tflops_per_w_at_start * (years * k.ln_market_eff_growth).exp()).min(ceiling);
+    let process_eff = p.chip_eff_tflops_per_w_at_start * (years * k.ln_process_eff_growth).exp();
     let arch_mult = (k.ln_arch_ceiling * (one - (-s.iterations * k.arch_rate).exp())).exp();
-    let own_eff = process_eff * arch_mult;
+    let own_eff = (process_eff * arch_mult).min(ceiling);
     let chip_price = p.market_chip_price_busd_per_gw * (years * k.ln_chip_price_trend).exp();
-    let market_supply_gw =
-        p.market_max_share * p.market_supply_gw_per_year / R::lit(12.0) * (years * k.ln_supply_growth).exp();
-    let ref_price = k.ref_price0 * (years * k.ln_price_decline).exp();
+    let rental = p.demand_rental_busd_per_gw_year * (years * k.ln_rental_trend).exp();
+    let ref_price = rental / (market_eff * R::lit(12000.0));
     let tau = p.demand_market_growth_decay_years;
     let ln_market_growth =
         k.market_r_final * years + (k.market_r_initial - k.market_r_final) * tau * (one - (-years / tau).exp());
-    let market_busd =
-        p.demand_addressable_share * p.demand_market_busd_per_year_2026 / R::lit(12.0) * ln_market_growth.exp();
+    let world_busd = p.demand_market_busd_per_year_at_start / R::lit(12.0) * ln_market_growth.exp();
+    let market_busd = p.demand_addressable_share * world_busd;
+    // The world makes no more chips than it buys: supply is the industry's capacity, or
+    // what the world's spending pays for at the chip's price with its servers, if less.
+    let capacity_gw = p.market_supply_gw_per_year / R::lit(12.0) * (years * k.ln_supply_growth).exp();
+    let server_busd_per_gw = p.fleet_server_cost_share * chip_price;
+    let market_supply_gw = p.market_max_share * capacity_gw.min(world_busd / (chip_price + server_busd_per_gw));
 
     // 2. Funding arrives; running compute earns revenue, less what feeds design; the
     //    ground fleet's electricity is paid from cash and the month's revenue. When they
@@ -177,11 +193,11 @@ pub fn step<R: Real>(
     //    revenue is linear in that share (the price is set by the full fleet's supply),
     //    so the share solves cash + R_space + u (R_ground - E) = 0 exactly.
     let mut cash = s.cash_busd + funding_busd;
-    let electricity_full = s.installed_ground_gw * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+    let electricity_full = s.installed_ground_gw * it * p.ground_pue * p.ground_electricity_busd_per_gw_month;
     let keep_selling = one - a.design_fraction;
     let full_eflops = s.flops_ground_eflops + s.flops_space_eflops;
     let sold_list_full = keep_selling * full_eflops * ref_price;
-    let price_ratio = (-p.demand_price_elasticity * (one + sold_list_full.safe_div(market_busd)).ln()).exp();
+    let price_ratio = (-p.demand_price_flexibility * (one + sold_list_full.safe_div(market_busd)).ln()).exp();
     let revenue_ground_full = keep_selling * s.flops_ground_eflops * ref_price * price_ratio;
     let revenue_space = keep_selling * s.flops_space_eflops * ref_price * price_ratio;
     let utilisation = R::select_ge(
@@ -196,32 +212,50 @@ pub fn step<R: Real>(
     let running_eflops = s.flops_ground_eflops * utilisation + s.flops_space_eflops;
     let design_eflops = a.design_fraction * running_eflops;
 
-    // 3. Own chips: as many as fab wafers, packaging and cash allow.
+    // Debt service: interest and a 1/term share of the principal, from cash; what cash
+    // cannot cover is refinanced (added to the debt), so nothing is paid that is not there.
+    let interest = s.debt_busd * p.finance_debt_rate_per_year / R::lit(12.0);
+    let due = interest + s.debt_busd / p.finance_debt_term_months;
+    let paid = due.min(cash);
+    cash = cash - paid;
+    s.debt_busd = s.debt_busd + interest - paid;
+    s.revenue_avg_busd = s.revenue_avg_busd + (revenue - s.revenue_avg_busd) / R::lit(12.0);
+
+    // 3. Own chips: as many as fab wafers, packaging and cash allow; each GW also needs
+    //    its servers.
     let yield_fraction =
         one - (one - p.fab_yield_initial_fraction) * (-s.cum_wafers_k / p.fab_yield_ramp_kwafers).exp();
     let kw_per_wafer = p.fab_kw_per_wafer_mature * yield_fraction;
     let wafer_cost_kusd =
         p.fab_wafer_cost_kusd * learned(s.cum_wafers_k, p.fab_wafer_learning_ref_kwafers, k.wafer_cost_slope);
     let wafer_busd_per_gw = wafer_cost_kusd / kw_per_wafer;
-    let pkg_busd_per_gw = p.packaging_unit_cost_kusd / p.packaging_kw_per_package;
+    let package_kusd = (p.packaging_unit_cost_kusd
+        * learned(s.cum_packages_m, p.packaging_unit_learning_ref_mpkg, k.package_slope))
+    .max(p.packaging_unit_cost_floor_kusd);
+    let pkg_busd_per_gw = package_kusd / p.packaging_kw_per_package;
     let fab_cap_gw = s.fab_kwspm * kw_per_wafer / thousand;
     let pkg_cap_gw = s.pkg_mpm * p.packaging_kw_per_package;
-    let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw);
+    let cash_cap_gw = cash / (wafer_busd_per_gw + pkg_busd_per_gw + server_busd_per_gw);
     // Nobody makes or buys chips that cannot be plugged in: production and purchases are
     // held to the power free at the start of the month, less what waits in inventory.
-    let room_gw = ((s.ground_power_gw / p.ground_pue).min(s.datacenter_gw) - s.installed_ground_gw).max(zero)
-        + (s.space_power_gw - s.installed_space_gw).max(zero);
+    let room_gw = ((s.ground_power_gw / p.ground_pue).min(s.datacenter_gw) / it - s.installed_ground_gw).max(zero)
+        + (s.space_power_gw / it - s.installed_space_gw).max(zero);
     let room_left = (room_gw - s.inventory_gw).max(zero);
     let made_gw = fab_cap_gw.min(pkg_cap_gw).min(cash_cap_gw).min(room_left);
     let spend_wafers = made_gw * wafer_busd_per_gw;
     let spend_pkg_ops = made_gw * pkg_busd_per_gw;
-    cash = (cash - spend_wafers - spend_pkg_ops).max(zero);
+    let spend_servers_own = made_gw * server_busd_per_gw;
+    cash = (cash - spend_wafers - spend_pkg_ops - spend_servers_own).max(zero);
     s.cum_wafers_k = s.cum_wafers_k + made_gw * thousand / kw_per_wafer;
+    s.cum_packages_m = s.cum_packages_m + made_gw / p.packaging_kw_per_package;
     let made_eflops = made_gw * own_eff * thousand;
 
-    // 4. Discretionary spending: a share of cash, split by channel; each channel spends
-    //    what it can use and the rest stays in the treasury.
-    let budget = a.spend_fraction * cash;
+    // 4. Discretionary spending: a share of cash and a share of the credit line's
+    //    headroom, split by channel; each channel spends what it can use, the rest stays
+    //    unspent, and spending beyond cash is borrowed.
+    let debt_limit = p.finance_debt_limit_years_of_revenue * R::lit(12.0) * s.revenue_avg_busd;
+    let headroom = (debt_limit - s.debt_busd).max(zero);
+    let budget = a.spend_fraction * cash + a.borrow_fraction * headroom;
     let alloc = |c: Channel| a.shares[c as usize] * budget;
     let mut spend = [zero; super::policy::N_CHANNELS];
 
@@ -238,10 +272,12 @@ pub fn step<R: Real>(
     spend[Channel::Packaging as usize] = alloc(Channel::Packaging);
     s.pkg_mpm = s.pkg_mpm + delay3(&mut s.pkg_pipe, pkg_starts, k.pkg_rate);
 
-    // Market chips: at the market price, up to the venture's share of world supply.
-    let market_budget_gw = alloc(Channel::MarketChips) / chip_price;
+    // Market chips (with their servers): at the market price, up to the venture's share
+    // of world supply.
+    let market_all_in = chip_price + server_busd_per_gw;
+    let market_budget_gw = alloc(Channel::MarketChips) / market_all_in;
     let bought_gw = market_budget_gw.min(market_supply_gw).min((room_left - made_gw).max(zero));
-    spend[Channel::MarketChips as usize] = bought_gw * chip_price;
+    spend[Channel::MarketChips as usize] = bought_gw * market_all_in;
     let bought_eflops = bought_gw * market_eff * thousand;
 
     // Iteration infrastructure accumulates; design spending pays staff and mask sets.
@@ -286,22 +322,36 @@ pub fn step<R: Real>(
     spend[Channel::Launch as usize] = alloc(Channel::Launch);
     s.launch_t_per_month = s.launch_t_per_month + delay3(&mut s.launch_pipe, launch_starts, k.launch_rate);
 
-    // Space power: satellites bought and launched this month, limited by launch capacity;
-    // the launch price follows Wright's law in cumulative mass, down to a floor.
+    // Satellite factories: output capacity (GW of satellites a month) through a DELAY3.
+    let factory_starts = alloc(Channel::SatelliteFactory) / p.space_factory_capex_busd_per_gw_month;
+    spend[Channel::SatelliteFactory as usize] = alloc(Channel::SatelliteFactory);
+    s.sat_factory_gw_per_month =
+        s.sat_factory_gw_per_month + delay3(&mut s.sat_factory_pipe, factory_starts, k.factory_rate);
+
+    // Space power: satellites built this month and launched, held to the budget, launch
+    // capacity and factory output; satellites and launches learn (Wright's law) on the
+    // GW built and the mass launched, each down to a floor.
     let launch_price = (p.space_launch_price_usd_per_kg
         * learned(s.cum_launched_t, p.space_launch_learning_ref_t, k.launch_price_slope))
     .max(p.space_launch_price_floor_usd_per_kg);
-    let space_busd_per_gw = p.space_satellite_cost_busd_per_gw + k.tonnes_per_gw * launch_price * R::lit(1e-6);
+    let satellite_busd_per_gw = (p.space_satellite_cost_busd_per_gw
+        * learned(s.cum_satellite_gw, p.space_satellite_learning_ref_gw, k.satellite_slope))
+    .max(p.space_satellite_cost_floor_busd_per_gw);
+    let space_busd_per_gw = satellite_busd_per_gw + k.tonnes_per_gw * launch_price * R::lit(1e-6);
     let space_budget_gw = alloc(Channel::SpacePower) / space_busd_per_gw;
     let space_launch_cap_gw = s.launch_t_per_month / k.tonnes_per_gw;
-    let space_new_gw = space_budget_gw.min(space_launch_cap_gw);
+    let space_factory_cap_gw = s.sat_factory_gw_per_month;
+    let space_new_gw = space_budget_gw.min(space_launch_cap_gw).min(space_factory_cap_gw);
     spend[Channel::SpacePower as usize] = space_new_gw * space_busd_per_gw;
     s.cum_launched_t = s.cum_launched_t + space_new_gw * k.tonnes_per_gw;
+    s.cum_satellite_gw = s.cum_satellite_gw + space_new_gw;
 
     let mut spent = zero;
     for &x in &spend {
         spent = spent + x;
     }
+    let borrowed = (spent - cash).max(zero);
+    s.debt_busd = s.debt_busd + borrowed;
     s.cash_busd = (cash - spent).max(zero);
 
     // 5. Retirement (exponential, mean life `chip_life_months`): deployed chips, the
@@ -315,14 +365,15 @@ pub fn step<R: Real>(
     s.inventory_gw = s.inventory_gw * keep;
     s.inventory_eflops = s.inventory_eflops * keep;
 
-    // 6. Deployment: ground first while power and halls are free, then space.
+    // 6. Deployment: ground first while power and halls are free, then space; a chip
+    //    takes `it` times its TDP of IT power (its server) wherever it goes.
     let pool_gw = s.inventory_gw + made_gw + bought_gw;
     let pool_eflops = s.inventory_eflops + made_eflops + bought_eflops;
     let eflops_per_gw = pool_eflops.safe_div(pool_gw);
-    let ground_capacity = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw);
+    let ground_capacity = (s.ground_power_gw / p.ground_pue).min(s.datacenter_gw) / it;
     let ground_free = (ground_capacity - s.installed_ground_gw).max(zero);
     let deployed_ground = pool_gw.min(ground_free);
-    let space_free = (s.space_power_gw - s.installed_space_gw).max(zero);
+    let space_free = (s.space_power_gw / it - s.installed_space_gw).max(zero);
     let deployed_space = (pool_gw - deployed_ground).min(space_free);
     s.installed_ground_gw = s.installed_ground_gw + deployed_ground;
     s.flops_ground_eflops = s.flops_ground_eflops + deployed_ground * eflops_per_gw;
@@ -333,7 +384,8 @@ pub fn step<R: Real>(
 
     // 7. The headline metric and the objectives' accumulators.
     s.cum_eflops_months = s.cum_eflops_months + running_eflops;
-    record_deployment(s, deployed_ground + deployed_space, month, target);
+    let counted = R::lit(if target.system_basis { 1.0 } else { 0.0 }) * (it - one) + one;
+    record_deployment(s, (deployed_ground + deployed_space) * counted, month, target);
 
     Flows {
         funding_busd,
@@ -341,6 +393,10 @@ pub fn step<R: Real>(
         spend_electricity_busd: spend_electricity,
         spend_wafers_busd: spend_wafers,
         spend_packaging_ops_busd: spend_pkg_ops,
+        spend_servers_busd: spend_servers_own,
+        debt_service_busd: paid,
+        interest_busd: interest,
+        borrowed_busd: borrowed,
         spend_channel_busd: spend,
         made_gw,
         bought_gw,
@@ -358,17 +414,20 @@ pub fn step<R: Real>(
         price_ratio,
         deploy_room_gw: room_left,
         ground_room_gw: (ground_capacity - s.installed_ground_gw).max(zero),
-        space_room_gw: (s.space_power_gw - s.installed_space_gw).max(zero),
+        space_room_gw: (s.space_power_gw / it - s.installed_space_gw).max(zero),
         spend_fraction: a.spend_fraction,
+        borrow_fraction: a.borrow_fraction,
         design_fraction: a.design_fraction,
         market_busd,
         market_supply_gw,
         market_budget_gw,
         space_launch_cap_gw,
+        space_factory_cap_gw,
         space_budget_gw,
         space_new_gw,
-        own_chip_busd_per_gw: wafer_busd_per_gw + pkg_busd_per_gw,
-        market_chip_busd_per_gw: chip_price,
-        space_busd_per_gw,
+        own_chip_busd_per_gw: wafer_busd_per_gw + pkg_busd_per_gw + server_busd_per_gw,
+        market_chip_busd_per_gw: market_all_in,
+        space_busd_per_gw: space_busd_per_gw * it,
+        debt_limit_busd: debt_limit,
     }
 }

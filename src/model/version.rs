@@ -3,7 +3,7 @@
 //! so the commands that read them refuse it with a sentence saying what changed.
 
 /// Bumped whenever the meaning of a policy or of a cost changes.
-pub const MODEL_VERSION: u32 = 2;
+pub const MODEL_VERSION: u32 = 3;
 
 /// What changed between `older` and this version, in one sentence a user can act on.
 pub fn what_changed_since(older: u32) -> &'static str {
@@ -12,6 +12,11 @@ pub fn what_changed_since(older: u32) -> &'static str {
             "model version 1 held each of the policy's phases constant and scored the peak trailing 12-month \
              deployment; version 2 interpolates linearly between knots and scores the sustained level (the \
              trailing 12-month deployment held for objective.sustain_months)"
+        }
+        2 => {
+            "model version 3 adds a spending channel (satellite_factory), financing (a debt facility), server \
+             costs and IT power per chip, learning on satellites and packages, and prices tied to chip \
+             efficiency, so a version-2 policy or cost means something else now"
         }
         _ => "this terafab is older than the file; use the terafab that wrote it",
     }

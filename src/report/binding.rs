@@ -27,11 +27,12 @@ pub enum Limit {
     Halls,
     GroundCap,
     Launch,
+    SatelliteFactory,
     SatelliteBudget,
 }
 
 impl Limit {
-    pub const ALL: [Limit; 11] = [
+    pub const ALL: [Limit; 12] = [
         Limit::Hoard,
         Limit::Fab,
         Limit::Packaging,
@@ -42,6 +43,7 @@ impl Limit {
         Limit::Halls,
         Limit::GroundCap,
         Limit::Launch,
+        Limit::SatelliteFactory,
         Limit::SatelliteBudget,
     ];
     /// The name in trajectory.csv.
@@ -57,6 +59,7 @@ impl Limit {
             Limit::Halls => "datacenter_halls",
             Limit::GroundCap => "ground_cap",
             Limit::Launch => "launch_capacity",
+            Limit::SatelliteFactory => "satellite_factories",
             Limit::SatelliteBudget => "satellite_budget",
         }
     }
@@ -73,7 +76,8 @@ impl Limit {
             Limit::Halls => "ground datacentre halls",
             Limit::GroundCap => "the ground power cap",
             Limit::Launch => "launch capacity (satellites waiting for lift)",
-            Limit::SatelliteBudget => "the satellite budget (launch capacity to spare)",
+            Limit::SatelliteFactory => "satellite factories (launch and budget to spare)",
+            Limit::SatelliteBudget => "the satellite budget (launch and factories to spare)",
         }
     }
 }
@@ -106,7 +110,16 @@ pub fn classify(before: &State<f64>, r: &MonthRecord, site: Site) -> Limit {
         let at_cap = reaches(s.ground_power_gw + pipeline, GROUND_CAP_SHARE * site.ground_cap_gw);
         let space_side = f.deployed_space_gw > f.deployed_ground_gw || (deployed <= 0.0 && at_cap);
         return if space_side {
-            if f.space_budget_gw > f.space_launch_cap_gw { Limit::Launch } else { Limit::SatelliteBudget }
+            // Whichever of lift and factory output is smaller held the satellites back,
+            // if the budget would have bought more; else the budget did.
+            let physical = f.space_launch_cap_gw.min(f.space_factory_cap_gw);
+            if f.space_budget_gw <= physical {
+                Limit::SatelliteBudget
+            } else if f.space_launch_cap_gw <= f.space_factory_cap_gw {
+                Limit::Launch
+            } else {
+                Limit::SatelliteFactory
+            }
         } else if at_cap {
             Limit::GroundCap
         } else if s.ground_power_gw / site.pue <= s.datacenter_gw {
@@ -176,7 +189,11 @@ mod tests {
             spend_electricity_busd: 0.1,
             spend_wafers_busd: 0.5,
             spend_packaging_ops_busd: 0.5,
-            spend_channel_busd: [0.1; 9],
+            spend_servers_busd: 0.2,
+            debt_service_busd: 0.0,
+            interest_busd: 0.0,
+            borrowed_busd: 0.0,
+            spend_channel_busd: [0.1; crate::model::policy::N_CHANNELS],
             made_gw: 1.0,
             bought_gw: 0.0,
             deployed_ground_gw: 1.0,
@@ -195,16 +212,19 @@ mod tests {
             ground_room_gw: 9.0,
             space_room_gw: 0.0,
             spend_fraction: 0.5,
+            borrow_fraction: 0.0,
             design_fraction: 0.1,
             market_busd: 30.0,
             market_supply_gw: 0.3,
             market_budget_gw: 0.1,
             space_launch_cap_gw: 0.2,
+            space_factory_cap_gw: 0.5,
             space_budget_gw: 0.1,
             space_new_gw: 0.1,
             own_chip_busd_per_gw: 7.5,
             market_chip_busd_per_gw: 30.0,
             space_busd_per_gw: 21.0,
+            debt_limit_busd: 0.0,
         };
         (before, MonthRecord { month: 5, state, flows })
     }
@@ -258,6 +278,14 @@ mod tests {
         };
         assert_eq!(space(5.0), Limit::Launch, "the budget would buy more than launch can lift");
         assert_eq!(space(0.1), Limit::SatelliteBudget, "launch could lift more than was bought");
+        let factory = limit(|_, r| {
+            r.flows.deployed_ground_gw = 0.0;
+            r.flows.deployed_space_gw = 0.05;
+            r.state.inventory_gw = 3.0;
+            r.flows.space_budget_gw = 5.0;
+            r.flows.space_factory_cap_gw = 0.05;
+        });
+        assert_eq!(factory, Limit::SatelliteFactory, "factories build less than launch could lift");
     }
 
     #[test]

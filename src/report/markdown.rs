@@ -288,12 +288,18 @@ fn money(s: &mut String, exp: &Experiment, o: &Outcome) {
     let _ = writeln!(s, "| initial cash | {:.1} |", m.initial_cash_busd);
     let _ = writeln!(s, "| + funding | {:.1} |", m.funding_busd);
     let _ = writeln!(s, "| + revenue | {:.1} |", m.revenue_busd);
+    let _ = writeln!(s, "| + borrowed | {:.1} |", m.borrowed_busd);
     let mut items: Vec<(&String, &f64)> = m.spending_busd.iter().filter(|(_, v)| **v > 0.0).collect();
     items.sort_by(|a, b| b.1.total_cmp(a.1));
     for (k, v) in items {
         let _ = writeln!(s, "| - {} | {:.1} |", k.replace('_', " "), v);
     }
     let _ = writeln!(s, "| = final cash | {:.1} |", m.final_cash_busd);
+    let _ = writeln!(
+        s,
+        "\nDebt: {:.1} $B borrowed over the run, {:.1} $B of interest accrued, {:.1} $B owed at the end.",
+        m.borrowed_busd, m.interest_busd, m.final_debt_busd
+    );
     let _ = writeln!(
         s,
         "\nThe identity closes to {:.1e} $B. {:.0} GW of chips were deployed: **{:.1} $B per GW** on average (capital \

@@ -14,15 +14,20 @@ pub struct Money {
     pub initial_cash_busd: f64,
     pub funding_busd: f64,
     pub revenue_busd: f64,
+    /// Borrowed on the credit line (inflow), interest accrued on it, and the debt left.
+    pub borrowed_busd: f64,
+    pub interest_busd: f64,
+    pub final_debt_busd: f64,
     /// Every dollar spent, by what it bought (channels, electricity, wafers, package ops).
     pub spending_busd: BTreeMap<String, f64>,
     pub spending_total_busd: f64,
     pub final_cash_busd: f64,
-    /// `initial + funding + revenue - spending - final`: zero to rounding.
+    /// `initial + funding + revenue + borrowed - spending - final`: zero to rounding.
     pub identity_residual_busd: f64,
     /// Chips deployed over the run (GW of TDP).
     pub deployed_gw: f64,
-    /// Capital spending (everything but electricity) per GW deployed over the run.
+    /// Capital spending (everything but electricity and debt service) per GW deployed
+    /// over the run.
     pub average_busd_per_gw: f64,
     /// The same over the last 12 months of the run.
     pub last_12_months_busd_per_gw: f64,
@@ -40,6 +45,7 @@ impl Money {
         let mut spending = BTreeMap::new();
         let mut add = |k: String, v: f64| *spending.entry(k).or_insert(0.0) += v;
         let (mut funding, mut revenue, mut deployed, mut electricity) = (0.0, 0.0, 0.0, 0.0);
+        let (mut borrowed, mut interest, mut debt_service) = (0.0, 0.0, 0.0);
         let (mut share_peak, mut share_final) = (0.0f64, 0.0);
         let world = |market_busd: f64| market_busd / p.demand_addressable_share;
         for r in &t.months {
@@ -48,9 +54,14 @@ impl Money {
             revenue += f.revenue_busd;
             deployed += f.deployed_ground_gw + f.deployed_space_gw;
             electricity += f.spend_electricity_busd;
+            borrowed += f.borrowed_busd;
+            interest += f.interest_busd;
+            debt_service += f.debt_service_busd;
             add("electricity".into(), f.spend_electricity_busd);
             add("wafers".into(), f.spend_wafers_busd);
             add("packaging_ops".into(), f.spend_packaging_ops_busd);
+            add("servers_for_own_chips".into(), f.spend_servers_busd);
+            add("debt_service".into(), f.debt_service_busd);
             for (c, x) in Channel::ALL.iter().zip(f.spend_channel_busd) {
                 add(c.name().into(), x);
             }
@@ -59,7 +70,10 @@ impl Money {
         }
         let total: f64 = spending.values().sum();
         let last12 = &t.months[t.months.len().saturating_sub(12)..];
-        let capital_12: f64 = last12.iter().map(|r| r.flows.spend_total_busd() - r.flows.spend_electricity_busd).sum();
+        let capital_12: f64 = last12
+            .iter()
+            .map(|r| r.flows.spend_total_busd() - r.flows.spend_electricity_busd - r.flows.debt_service_busd)
+            .sum();
         let deployed_12: f64 = last12.iter().map(|r| r.flows.deployed_ground_gw + r.flows.deployed_space_gw).sum();
         let final_cash = t.final_state.cash_busd;
         let per_gw = |busd: f64, gw: f64| if gw > 0.0 { busd / gw } else { f64::NAN };
@@ -67,11 +81,14 @@ impl Money {
             initial_cash_busd: p.initial_cash_busd,
             funding_busd: funding,
             revenue_busd: revenue,
+            borrowed_busd: borrowed,
+            interest_busd: interest,
+            final_debt_busd: t.final_state.debt_busd,
             spending_total_busd: total,
             final_cash_busd: final_cash,
-            identity_residual_busd: p.initial_cash_busd + funding + revenue - total - final_cash,
+            identity_residual_busd: p.initial_cash_busd + funding + revenue + borrowed - total - final_cash,
             deployed_gw: deployed,
-            average_busd_per_gw: per_gw(total - electricity, deployed),
+            average_busd_per_gw: per_gw(total - electricity - debt_service, deployed),
             last_12_months_busd_per_gw: per_gw(capital_12, deployed_12),
             marginal_busd_per_gw: t.months.last().map_or(f64::NAN, |r| marginal_busd_per_gw(p, r)),
             world_market_share_final: share_final,
@@ -89,7 +106,8 @@ fn marginal_busd_per_gw(p: &Params<f64>, r: &crate::model::run::MonthRecord) -> 
     } else {
         f.market_chip_busd_per_gw
     };
-    let ground = p.ground_power_capex_busd_per_gw * p.ground_pue + p.ground_datacenter_capex_busd_per_gw;
+    let ground = (p.ground_power_capex_busd_per_gw * p.ground_pue + p.ground_datacenter_capex_busd_per_gw)
+        * p.fleet_it_power_per_chip;
     let planned: f64 = r.state.ground_power_gw + r.state.ground_power_pipe.iter().sum::<f64>();
     let place = if planned < p.ground_power_cap_gw { ground.min(f.space_busd_per_gw) } else { f.space_busd_per_gw };
     chip + place
@@ -130,6 +148,8 @@ impl TrajectorySummary {
             ("datacenter_gw", s.datacenter_gw),
             ("space_power_gw", s.space_power_gw),
             ("launch_capacity_t_per_month", s.launch_t_per_month),
+            ("satellite_factory_gw_per_month", s.sat_factory_gw_per_month),
+            ("debt_busd", s.debt_busd),
             ("installed_ground_gw", s.installed_ground_gw),
             ("installed_space_gw", s.installed_space_gw),
             ("installed_flops", s.installed_eflops() * 1e18),
