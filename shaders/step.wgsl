@@ -3,7 +3,7 @@
 // src/model/objective.rs. One invocation simulates one (candidate, scenario) trajectory
 // and writes its cost. The host prepends a generated prelude (src/gpu/layout.rs:
 // shader_prelude): `struct Params` from the parameter registry and the layout constants
-// N_CHANNELS, CH_<channel>, ALLOC_PER_KNOT, MAX_SUSTAIN, WORKGROUP_SIZE.
+// N_CHANNELS, CH_<channel>, ALLOC_PER_KNOT, MAX_SUSTAIN, N_PATHS, WORKGROUP_SIZE.
 
 struct Run {
     horizon: u32,
@@ -20,7 +20,8 @@ struct Run {
     last_confirmable: f32,
     // objective.basis: 0 counts chip power, 1 system power (chip x fleet.it_power_per_chip).
     system_basis: u32,
-    pad1: u32,
+    // Candidates in this dispatch.
+    n_candidates: u32,
 }
 
 @group(0) @binding(0) var<uniform> run: Run;
@@ -29,6 +30,9 @@ struct Run {
 @group(0) @binding(2) var<storage, read> allocs: array<f32>;
 @group(0) @binding(3) var<storage, read> funding: array<f32>;
 @group(0) @binding(4) var<storage, read_write> costs: array<f32>;
+// The exogenous paths (src/model/paths.rs), computed once per scenario and month on the
+// host in f64: per scenario, per month, N_PATHS values in Paths::to_array's order.
+@group(0) @binding(5) var<storage, read> paths: array<f32>;
 
 const TINY: f32 = 1e-30;
 const LN2: f32 = 0.6931471805599453;
@@ -59,10 +63,16 @@ fn delay3(pipe: ptr<function, array<f32, 3>>, inflow: f32, rate: f32) -> f32 {
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let index = gid.x + gid.y * run.row_stride;
-    if (index >= run.n_trajectories) { return; }
-    let candidate = index / run.n_scenarios;
-    let p = scenarios[index % run.n_scenarios];
+    // The grid's z is the scenario: uniform across a workgroup, so the scenario's
+    // parameters and paths are one read shared by all its invocations (a broadcast on a
+    // GPU, a scalar load on lavapipe) while neighbouring invocations hold neighbouring
+    // candidates.
+    let candidate = gid.x + gid.y * run.row_stride;
+    if (candidate >= run.n_candidates) { return; }
+    let scenario = gid.z;
+    let index = candidate * run.n_scenarios + scenario;
+    let p = scenarios[scenario];
+    let paths_base = scenario * run.horizon * N_PATHS;
     let policy_base = candidate * run.knots * ALLOC_PER_KNOT;
 
     // Derived (step.rs: Derived::new).
@@ -75,15 +85,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let fab_capex_slope = learning_slope(p.fab_capex_learning_ratio);
     let wafer_cost_slope = learning_slope(p.fab_wafer_learning_ratio);
     let launch_price_slope = learning_slope(p.space_launch_learning_ratio);
-    let ln_market_eff_growth = log(1.0 + p.chip_market_eff_growth_per_year);
-    let ln_process_eff_growth = log(1.0 + p.chip_process_eff_growth_per_year);
-    let ln_chip_price_trend = log(1.0 + p.market_chip_price_trend_per_year);
-    let ln_supply_growth = log(1.0 + p.market_supply_growth_per_year);
-    let ln_rental_trend = log(1.0 + p.demand_rental_trend_per_year);
     let ln_arch_ceiling = log(p.chip_arch_ceiling);
     let arch_rate = log(1.0 + p.chip_arch_gain_per_iteration) / log(p.chip_arch_ceiling);
-    let market_r_initial = log(1.0 + p.demand_market_growth_initial);
-    let market_r_final = log(1.0 + p.demand_market_growth_final);
     let tonnes_per_gw = 1e6 / p.space_specific_power_kw_per_t;
     let satellite_slope = learning_slope(p.space_satellite_learning_ratio);
     let package_slope = learning_slope(p.packaging_unit_learning_ratio);
@@ -135,6 +138,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var sustained_gw = 0.0;
     var best_sustained_gw = 0.0;
     var al: array<f32, ALLOC_PER_KNOT>;
+    // The two knots the current month lies between, read from the policy buffer only when
+    // the month crosses a knot (the same month for every invocation): storage reads are
+    // what a trajectory-month costs most on lavapipe.
+    var knot0: array<f32, ALLOC_PER_KNOT>;
+    var knot1: array<f32, ALLOC_PER_KNOT>;
+    var loaded_knot = 0xffffffffu;
     var cum_eflops_months = 0.0;
     var time_to_target_months = 0.0;
     var reached = 0.0;
@@ -150,30 +159,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             j = num / den;
             w = f32(num % den) / f32(den);
         }
-        let a0 = policy_base + j * ALLOC_PER_KNOT;
-        let a1 = policy_base + min(j + 1u, run.knots - 1u) * ALLOC_PER_KNOT;
+        if (j != loaded_knot) {
+            let a0 = policy_base + j * ALLOC_PER_KNOT;
+            let a1 = policy_base + min(j + 1u, run.knots - 1u) * ALLOC_PER_KNOT;
+            for (var c = 0u; c < ALLOC_PER_KNOT; c++) {
+                knot0[c] = allocs[a0 + c];
+                knot1[c] = allocs[a1 + c];
+            }
+            loaded_knot = j;
+        }
         for (var c = 0u; c < ALLOC_PER_KNOT; c++) {
-            al[c] = allocs[a0 + c] + w * (allocs[a1 + c] - allocs[a0 + c]);
+            al[c] = knot0[c] + w * (knot1[c] - knot0[c]);
         }
         let design_fraction = al[N_CHANNELS];
         let spend_fraction = al[N_CHANNELS + 1u];
         let borrow_fraction = al[N_CHANNELS + 2u];
-        let years = f32(month) / 12.0;
 
-        // 1. Exogenous paths.
+        // 1. Exogenous paths at the start of the month (paths.rs: Paths::to_array).
+        let x = paths_base + month * N_PATHS;
         let ceiling = p.chip_eff_ceiling_tflops_per_w;
-        let market_eff = min(p.chip_eff_tflops_per_w_at_start * exp(years * ln_market_eff_growth), ceiling);
-        let process_eff = p.chip_eff_tflops_per_w_at_start * exp(years * ln_process_eff_growth);
+        let market_eff = paths[x];
         let arch_mult = exp(ln_arch_ceiling * (1.0 - exp(-iterations * arch_rate)));
-        let own_eff = min(process_eff * arch_mult, ceiling);
-        let chip_price = p.market_chip_price_busd_per_gw * exp(years * ln_chip_price_trend);
-        let rental = p.demand_rental_busd_per_gw_year * exp(years * ln_rental_trend);
-        let ref_price = rental / (market_eff * 12000.0);
-        let tau = p.demand_market_growth_decay_years;
-        let ln_market_growth = market_r_final * years + (market_r_initial - market_r_final) * tau * (1.0 - exp(-years / tau));
-        let world_busd = p.demand_market_busd_per_year_at_start / 12.0 * exp(ln_market_growth);
+        let own_eff = min(paths[x + 1u] * arch_mult, ceiling);
+        let chip_price = paths[x + 2u];
+        let ref_price = paths[x + 3u] / (market_eff * 12000.0);
+        let world_busd = paths[x + 4u];
         let market_busd = p.demand_addressable_share * world_busd;
-        let capacity_gw = p.market_supply_gw_per_year / 12.0 * exp(years * ln_supply_growth);
+        let capacity_gw = paths[x + 5u];
         let server_busd_per_gw = p.fleet_server_cost_share * chip_price;
         let market_supply_gw = p.market_max_share * min(capacity_gw, world_busd / (chip_price + server_busd_per_gw));
 

@@ -66,7 +66,7 @@ fn run_uniform_matches_the_wgsl_struct() {
             "sustain",
             "last_confirmable",
             "system_basis",
-            "pad1"
+            "n_candidates"
         ]
     );
     for (i, (_, offset)) in members.iter().enumerate() {

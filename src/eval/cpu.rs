@@ -5,7 +5,7 @@
 use super::{Evaluator, Problem};
 use crate::model::lanes::{LANES, Lanes};
 use crate::model::policy::decode;
-use crate::model::{Alloc, Params, Real, trajectory_cost};
+use crate::model::{Alloc, Params, Paths, Real, trajectory_cost_on};
 use anyhow::Result;
 use rayon::prelude::*;
 
@@ -23,13 +23,27 @@ pub struct CpuEvaluator {
     precision: Precision,
     scenarios32: Vec<Params<f32>>,
     scenarios_lanes: Vec<Params<Lanes>>,
+    /// Each scenario's exogenous paths, computed once in f64 (`model::paths`): kept in
+    /// f64 for the f64 path, else narrowed to f32 (the lanes splat a month's values as
+    /// they read them). Only the one the precision reads is built.
+    paths64: Vec<Vec<Paths<f64>>>,
+    paths32: Vec<Vec<Paths<f32>>>,
 }
 
 impl CpuEvaluator {
     pub fn new(problem: Problem, precision: Precision) -> Self {
         let scenarios32: Vec<Params<f32>> = problem.scenarios.iter().map(|p| p.cast::<f32>()).collect();
         let scenarios_lanes = scenarios32.iter().map(|p| p.map(Lanes::splat)).collect();
-        CpuEvaluator { problem, precision, scenarios32, scenarios_lanes }
+        let horizon = problem.run.horizon_months;
+        let table = |p: &Params<f64>| Paths::table(p, horizon);
+        let (paths64, paths32) = match precision {
+            Precision::F64 => (problem.scenarios.iter().map(table).collect(), Vec::new()),
+            Precision::F32 | Precision::Simd => (
+                Vec::new(),
+                problem.scenarios.iter().map(|p| table(p).iter().map(|x| x.map(|v| v as f32)).collect()).collect(),
+            ),
+        };
+        CpuEvaluator { problem, precision, scenarios32, scenarios_lanes, paths64, paths32 }
     }
 
     /// Eight candidates per trajectory call, one per lane (a short last group repeats its
@@ -49,8 +63,9 @@ impl CpuEvaluator {
                     borrow_fraction: lane(&|d| d[ph].borrow_fraction),
                 })
                 .collect();
-            for (si, p) in self.scenarios_lanes.iter().enumerate() {
-                let costs = trajectory_cost(&self.problem.run, p, &phases).to_array();
+            for (si, (p, paths)) in self.scenarios_lanes.iter().zip(&self.paths32).enumerate() {
+                let costs =
+                    trajectory_cost_on(&self.problem.run, p, |m| paths[m].map(Lanes::splat), &phases).to_array();
                 for (l, c) in costs.iter().enumerate().take(n) {
                     o[l * s + si] = f64::from(*c);
                 }
@@ -58,13 +73,13 @@ impl CpuEvaluator {
         });
     }
 
-    fn costs_in<R: Real>(&self, scenarios: &[Params<R>], policies: &[f64], out: &mut [f64]) {
+    fn costs_in<R: Real>(&self, scenarios: &[Params<R>], paths: &[Vec<Paths<R>>], policies: &[f64], out: &mut [f64]) {
         let dim = self.problem.dim();
         let s = scenarios.len();
         out.par_chunks_mut(s).zip(policies.par_chunks(dim)).for_each(|(o, x)| {
             let phases: Vec<Alloc<R>> = decode(x).iter().map(|a| a.cast::<R>()).collect();
-            for (slot, p) in o.iter_mut().zip(scenarios) {
-                *slot = trajectory_cost(&self.problem.run, p, &phases).to_f64();
+            for ((slot, p), paths) in o.iter_mut().zip(scenarios).zip(paths) {
+                *slot = trajectory_cost_on(&self.problem.run, p, |m| paths[m], &phases).to_f64();
             }
         });
     }
@@ -111,8 +126,8 @@ impl Evaluator for CpuEvaluator {
         let n = policies.len() / self.problem.dim();
         anyhow::ensure!(out.len() == n * self.problem.scenarios.len(), "trajectory cost buffer has the wrong length");
         match self.precision {
-            Precision::F64 => self.costs_in(&self.problem.scenarios, policies, out),
-            Precision::F32 => self.costs_in(&self.scenarios32, policies, out),
+            Precision::F64 => self.costs_in(&self.problem.scenarios, &self.paths64, policies, out),
+            Precision::F32 => self.costs_in(&self.scenarios32, &self.paths32, policies, out),
             Precision::Simd => self.costs_in_lanes(policies, out),
         }
         Ok(())

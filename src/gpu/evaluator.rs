@@ -4,8 +4,9 @@
 //! so the host's decoding and upload of the next chunk overlap the device's work.
 
 use super::adapter::{AdapterSummary, choose_adapter};
-use super::layout::{RunUniform, WORKGROUP_SIZE, grid, shader_source};
+use super::layout::{MAX_GROUPS_PER_DIM, RunUniform, WORKGROUP_SIZE, grid, shader_source};
 use crate::eval::{DeviceClass, Evaluator, Problem};
+use crate::model::Paths;
 use crate::model::policy::{ALLOC_PER_KNOT, decode_flat_f32};
 use anyhow::{Context, Result, bail};
 use std::sync::{Arc, Mutex};
@@ -102,6 +103,12 @@ impl GpuEvaluator {
         }
 
         let s = problem.scenarios.len();
+        if s > MAX_GROUPS_PER_DIM as usize {
+            bail!(
+                "the GPU backend dispatches one grid layer per scenario, at most {MAX_GROUPS_PER_DIM}; \
+                 this problem has {s} scenarios (scenarios.count): use fewer, or --backend cpu"
+            );
+        }
         let alloc_bytes = (problem.run.knots * ALLOC_PER_KNOT * 4) as u64;
         let per_candidate = alloc_bytes.max(4 * s as u64);
         let binding_limit = limits.max_storage_buffer_binding_size.min(MAX_CHUNK_BYTES);
@@ -109,6 +116,27 @@ impl GpuEvaluator {
         let usage_in = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let scenarios: Vec<f32> = problem.scenarios.iter().flat_map(|p| p.to_vec()).map(|x| x as f32).collect();
         let funding: Vec<f32> = problem.run.funding_busd_per_month.iter().map(|&x| x as f32).collect();
+        // Each scenario's exogenous paths, month by month (model::paths), computed in f64.
+        let horizon = problem.run.horizon_months;
+        let paths: Vec<f32> = problem
+            .scenarios
+            .iter()
+            .flat_map(|p| Paths::table(p, horizon))
+            .flat_map(|x| x.to_array())
+            .map(|v| v as f32)
+            .collect();
+        let paths_bytes = (paths.len() * 4) as u64;
+        if paths_bytes > binding_limit {
+            bail!(
+                "{s} scenarios x {horizon} months of exogenous paths need {} MiB in one GPU buffer, more than \
+                 the {} MiB the GPU backend uses for one buffer on {summary}; use fewer scenarios \
+                 (scenarios.count) or --backend cpu",
+                paths_bytes >> 20,
+                binding_limit >> 20
+            );
+        }
+        let paths_buf = storage(&device, "paths", paths_bytes, usage_in);
+        queue.write_buffer(&paths_buf, 0, bytemuck::cast_slice(&paths));
         let scen_buf = storage(&device, "scenarios", (scenarios.len() * 4) as u64, usage_in);
         let funding_buf = storage(&device, "funding", (funding.len() * 4) as u64, usage_in);
         queue.write_buffer(&scen_buf, 0, bytemuck::cast_slice(&scenarios));
@@ -135,6 +163,7 @@ impl GpuEvaluator {
                     wgpu::BindGroupEntry { binding: 2, resource: allocs_buf.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 3, resource: funding_buf.as_entire_binding() },
                     wgpu::BindGroupEntry { binding: 4, resource: costs_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 5, resource: paths_buf.as_entire_binding() },
                 ],
             });
             Slot { run_buf, allocs_buf, costs_buf, readback_buf, bind_group }
@@ -187,7 +216,7 @@ impl GpuEvaluator {
         self.queue.write_buffer(&b.allocs_buf, 0, bytemuck::cast_slice(&self.staging));
         // NaN sentinel: a slot the kernel never writes reads back as NaN and fails below.
         self.queue.write_buffer(&b.costs_buf, 0, bytemuck::cast_slice(&self.sentinel[..trajectories]));
-        let (x, y) = grid(trajectories as u32);
+        let (x, y) = grid(n as u32);
         let run = RunUniform {
             horizon: self.problem.run.horizon_months as u32,
             knots: self.problem.run.knots as u32,
@@ -200,7 +229,7 @@ impl GpuEvaluator {
             sustain: self.problem.run.sustain_months as u32,
             last_confirmable: self.problem.run.last_confirmable_month() as f32,
             system_basis: u32::from(self.problem.run.system_basis),
-            pad1: 0,
+            n_candidates: n as u32,
         };
         self.queue.write_buffer(&b.run_buf, 0, bytemuck::bytes_of(&run));
         let bytes = (trajectories * 4) as u64;
@@ -210,7 +239,7 @@ impl GpuEvaluator {
                 .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None });
             pass.set_pipeline(&self.pipeline);
             pass.set_bind_group(0, &b.bind_group, &[]);
-            pass.dispatch_workgroups(x, y, 1);
+            pass.dispatch_workgroups(x, y, s as u32);
         }
         encoder.copy_buffer_to_buffer(&b.costs_buf, 0, &b.readback_buf, 0, bytes);
         let submission = self.queue.submit(Some(encoder.finish()));

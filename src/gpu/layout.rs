@@ -4,6 +4,7 @@
 
 use crate::model::Channel;
 use crate::model::params::wgsl_params_struct;
+use crate::model::paths::N_PATHS;
 use crate::model::policy::{ALLOC_PER_KNOT, N_CHANNELS};
 use crate::model::state::MAX_SUSTAIN_MONTHS;
 use bytemuck::{Pod, Zeroable};
@@ -27,7 +28,8 @@ pub struct RunUniform {
     pub last_confirmable: f32,
     /// `objective.basis`: 0 chip power, 1 system power.
     pub system_basis: u32,
-    pub pad1: u32,
+    /// Candidates in the dispatch (the grid's x and y cover them; z is the scenario).
+    pub n_candidates: u32,
 }
 
 /// Invocations per workgroup (`WORKGROUP_SIZE` in the shader's prelude).
@@ -41,6 +43,7 @@ pub fn shader_prelude() -> String {
     s.push_str(&format!("const N_CHANNELS: u32 = {N_CHANNELS}u;\n"));
     s.push_str(&format!("const ALLOC_PER_KNOT: u32 = {ALLOC_PER_KNOT}u;\n"));
     s.push_str(&format!("const MAX_SUSTAIN: u32 = {MAX_SUSTAIN_MONTHS}u;\n"));
+    s.push_str(&format!("const N_PATHS: u32 = {N_PATHS}u;\n"));
     for c in Channel::ALL {
         s.push_str(&format!("const CH_{}: u32 = {}u;\n", c.name().to_uppercase(), c as usize));
     }

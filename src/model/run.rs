@@ -4,6 +4,7 @@
 use super::calendar::YearMonth;
 use super::objective::{Objective, ObjectiveSpec, cost};
 use super::params::Params;
+use super::paths::{Paths, table_in};
 use super::policy::Alloc;
 use super::real::Real;
 use super::state::{Flows, State};
@@ -111,11 +112,13 @@ impl std::fmt::Display for Headline {
     }
 }
 
-/// Runs one trajectory, calling `on_month` after every step, and returns the final state
-/// and its cost.
+/// Runs one trajectory through the scenario `p` whose exogenous paths in month `m` are
+/// `paths(m)`, calling `on_month` after every step, and returns the final state and its
+/// cost.
 pub fn run_trajectory<R: Real>(
     run: &RunSpec,
     p: &Params<R>,
+    paths: impl Fn(usize) -> Paths<R>,
     knots: &[Alloc<R>],
     mut on_month: impl FnMut(usize, &State<R>, &Flows<R>),
 ) -> (State<R>, R) {
@@ -128,16 +131,28 @@ pub fn run_trajectory<R: Real>(
     let mut s = State::initial(p);
     for month in 0..run.horizon_months {
         let a = run.alloc_at(knots, month);
-        let flows = step(&mut s, p, &k, &a, month, R::lit(run.funding_busd_per_month[month]), &target);
+        let flows = step(&mut s, p, &k, &paths(month), &a, month, R::lit(run.funding_busd_per_month[month]), &target);
         on_month(month, &s, &flows);
     }
     let c = cost(&s, &run.objective_spec());
     (s, c)
 }
 
-/// The cost of one trajectory, with nothing recorded (the evaluators' inner loop).
+/// The cost of one trajectory, with nothing recorded (the evaluators' inner loop: the
+/// scenario's table of exogenous paths is computed once and shared by every candidate).
+pub fn trajectory_cost_on<R: Real>(
+    run: &RunSpec,
+    p: &Params<R>,
+    paths: impl Fn(usize) -> Paths<R>,
+    knots: &[Alloc<R>],
+) -> R {
+    run_trajectory(run, p, paths, knots, |_, _, _| {}).1
+}
+
+/// The cost of one trajectory, computing the scenario's exogenous paths first.
 pub fn trajectory_cost<R: Real>(run: &RunSpec, p: &Params<R>, knots: &[Alloc<R>]) -> R {
-    run_trajectory(run, p, knots, |_, _, _| {}).1
+    let table = table_in(p, run.horizon_months);
+    trajectory_cost_on(run, p, |m| table[m], knots)
 }
 
 /// One month of a recorded trajectory.
@@ -158,8 +173,14 @@ pub struct Trajectory {
 
 pub fn simulate(run: &RunSpec, p: &Params<f64>, knots: &[Alloc<f64>]) -> Trajectory {
     let mut months = Vec::with_capacity(run.horizon_months);
-    let (final_state, cost) =
-        run_trajectory(run, p, knots, |month, s, f| months.push(MonthRecord { month, state: *s, flows: *f }));
+    let paths = Paths::table(p, run.horizon_months);
+    let (final_state, cost) = run_trajectory(
+        run,
+        p,
+        |m| paths[m],
+        knots,
+        |month, s, f| months.push(MonthRecord { month, state: *s, flows: *f }),
+    );
     Trajectory { months, final_state, cost }
 }
 

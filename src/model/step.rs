@@ -5,6 +5,7 @@
 //! No `if` on values: caps are `min`/`max`, the target test is `select_ge`.
 
 use super::params::Params;
+use super::paths::Paths;
 use super::policy::{Alloc, Channel};
 use super::real::Real;
 use super::state::{Flows, State, TRAILING_MONTHS};
@@ -21,15 +22,8 @@ pub struct Derived<R> {
     pub fab_capex_slope: R,
     pub wafer_cost_slope: R,
     pub launch_price_slope: R,
-    pub ln_market_eff_growth: R,
-    pub ln_process_eff_growth: R,
-    pub ln_chip_price_trend: R,
-    pub ln_supply_growth: R,
-    pub ln_rental_trend: R,
     pub ln_arch_ceiling: R,
     pub arch_rate: R,
-    pub market_r_initial: R,
-    pub market_r_final: R,
     pub tonnes_per_gw: R,
     pub satellite_slope: R,
     pub package_slope: R,
@@ -74,15 +68,8 @@ impl<R: Real> Derived<R> {
             fab_capex_slope: learning_slope(p.fab_capex_learning_ratio),
             wafer_cost_slope: learning_slope(p.fab_wafer_learning_ratio),
             launch_price_slope: learning_slope(p.space_launch_learning_ratio),
-            ln_market_eff_growth: (one + p.chip_market_eff_growth_per_year).ln(),
-            ln_process_eff_growth: (one + p.chip_process_eff_growth_per_year).ln(),
-            ln_chip_price_trend: (one + p.market_chip_price_trend_per_year).ln(),
-            ln_supply_growth: (one + p.market_supply_growth_per_year).ln(),
-            ln_rental_trend: (one + p.demand_rental_trend_per_year).ln(),
             ln_arch_ceiling: p.chip_arch_ceiling.ln(),
             arch_rate: (one + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln(),
-            market_r_initial: (one + p.demand_market_growth_initial).ln(),
-            market_r_final: (one + p.demand_market_growth_final).ln(),
             tonnes_per_gw: R::lit(1e6) / p.space_specific_power_kw_per_t,
             satellite_slope: learning_slope(p.space_satellite_learning_ratio),
             package_slope: learning_slope(p.packaging_unit_learning_ratio),
@@ -147,13 +134,16 @@ pub fn record_deployment<R: Real>(s: &mut State<R>, deployed_gw: R, month: usize
     }
 }
 
-/// Advances `s` through month `month` (0-based) under allocation `a`, with external
-/// funding `funding_busd` arriving this month, and returns the month's flows.
+/// Advances `s` through month `month` (0-based), whose exogenous paths are `x`, under
+/// allocation `a`, with external funding `funding_busd` arriving this month, and returns
+/// the month's flows.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)] // each is a different thing the step reads; a struct of them would be one more name to keep in step with the kernel
 pub fn step<R: Real>(
     s: &mut State<R>,
     p: &Params<R>,
     k: &Derived<R>,
+    x: &Paths<R>,
     a: &Alloc<R>,
     month: usize,
     funding_busd: R,
@@ -162,28 +152,22 @@ pub fn step<R: Real>(
     let zero = R::lit(0.0);
     let one = R::lit(1.0);
     let thousand = R::lit(1000.0);
-    let years = R::lit(month as f64 / 12.0);
     let it = p.fleet_it_power_per_chip;
 
-    // 1. Exogenous paths at the start of the month. Efficiency stops at the physical
-    //    ceiling; compute rents at a price per watt of the market's chip, so a FLOP gets
-    //    cheaper as the market's chips get more efficient.
+    // 1. Exogenous paths at the start of the month (`paths.rs`: one table per scenario).
+    //    Efficiency stops at the physical ceiling; compute rents at a price per watt of
+    //    the market's chip, so a FLOP gets cheaper as the market's chips get more efficient.
     let ceiling = p.chip_eff_ceiling_tflops_per_w;
-    let market_eff = (p.chip_eff_tflops_per_w_at_start * (years * k.ln_market_eff_growth).exp()).min(ceiling);
-    let process_eff = p.chip_eff_tflops_per_w_at_start * (years * k.ln_process_eff_growth).exp();
+    let market_eff = x.market_eff_tflops_per_w;
     let arch_mult = (k.ln_arch_ceiling * (one - (-s.iterations * k.arch_rate).exp())).exp();
-    let own_eff = (process_eff * arch_mult).min(ceiling);
-    let chip_price = p.market_chip_price_busd_per_gw * (years * k.ln_chip_price_trend).exp();
-    let rental = p.demand_rental_busd_per_gw_year * (years * k.ln_rental_trend).exp();
-    let ref_price = rental / (market_eff * R::lit(12000.0));
-    let tau = p.demand_market_growth_decay_years;
-    let ln_market_growth =
-        k.market_r_final * years + (k.market_r_initial - k.market_r_final) * tau * (one - (-years / tau).exp());
-    let world_busd = p.demand_market_busd_per_year_at_start / R::lit(12.0) * ln_market_growth.exp();
+    let own_eff = (x.process_eff_tflops_per_w * arch_mult).min(ceiling);
+    let chip_price = x.chip_price_busd_per_gw;
+    let ref_price = x.rental_busd_per_gw_year / (market_eff * R::lit(12000.0));
+    let world_busd = x.world_busd_per_month;
     let market_busd = p.demand_addressable_share * world_busd;
     // The world makes no more chips than it buys: supply is the industry's capacity, or
     // what the world's spending pays for at the chip's price with its servers, if less.
-    let capacity_gw = p.market_supply_gw_per_year / R::lit(12.0) * (years * k.ln_supply_growth).exp();
+    let capacity_gw = x.supply_capacity_gw_per_month;
     let server_busd_per_gw = p.fleet_server_cost_share * chip_price;
     let market_supply_gw = p.market_max_share * capacity_gw.min(world_busd / (chip_price + server_busd_per_gw));
 

@@ -1,0 +1,107 @@
+//! The exogenous paths: what the world does whatever the venture's policy (the market
+//! chip's efficiency, the process's, the chip price, the rent per watt, the world's AI
+//! spending and its chip makers' capacity). They depend only on the scenario and the
+//! month, so they are computed once per (scenario, month), in f64, into a table that
+//! every candidate's trajectory reads — the SIMD lanes and the GPU kernel alike — instead
+//! of each trajectory evaluating the same exponentials again.
+
+use super::params::Params;
+use super::real::Real;
+
+/// Values per (scenario, month) in the table (the WGSL kernel's stride).
+pub const N_PATHS: usize = 6;
+
+/// The exogenous paths at the start of one month (docs/model.md, "Exogenous paths").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paths<R> {
+    /// The market's chip efficiency, held to the physical ceiling.
+    pub market_eff_tflops_per_w: R,
+    /// The process's efficiency before the venture's architecture gains (uncapped: the
+    /// ceiling applies to the product).
+    pub process_eff_tflops_per_w: R,
+    pub chip_price_busd_per_gw: R,
+    pub rental_busd_per_gw_year: R,
+    /// The world's AI spending, per month.
+    pub world_busd_per_month: R,
+    /// The world's chip makers' capacity, GW of chips per month.
+    pub supply_capacity_gw_per_month: R,
+}
+
+impl Paths<f64> {
+    /// The paths in month `month` (0 = the start month) of scenario `p`.
+    pub fn at(p: &Params<f64>, month: usize) -> Self {
+        let years = month as f64 / 12.0;
+        let trend = |annual_rate: f64| (years * annual_rate.ln_1p()).exp();
+        // The world market's growth rate decays from its initial to its final value with
+        // time constant tau: ln W(y) = r_f y + (r_i - r_f) tau (1 - exp(-y / tau)).
+        let (r_i, r_f) = (p.demand_market_growth_initial.ln_1p(), p.demand_market_growth_final.ln_1p());
+        let tau = p.demand_market_growth_decay_years;
+        let ln_world_growth = r_f * years + (r_i - r_f) * tau * (1.0 - (-years / tau).exp());
+        Paths {
+            market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start * trend(p.chip_market_eff_growth_per_year))
+                .min(p.chip_eff_ceiling_tflops_per_w),
+            process_eff_tflops_per_w: p.chip_eff_tflops_per_w_at_start * trend(p.chip_process_eff_growth_per_year),
+            chip_price_busd_per_gw: p.market_chip_price_busd_per_gw * trend(p.market_chip_price_trend_per_year),
+            rental_busd_per_gw_year: p.demand_rental_busd_per_gw_year * trend(p.demand_rental_trend_per_year),
+            world_busd_per_month: p.demand_market_busd_per_year_at_start / 12.0 * ln_world_growth.exp(),
+            supply_capacity_gw_per_month: p.market_supply_gw_per_year / 12.0 * trend(p.market_supply_growth_per_year),
+        }
+    }
+
+    /// Every month of a horizon.
+    pub fn table(p: &Params<f64>, horizon_months: usize) -> Vec<Self> {
+        (0..horizon_months).map(|m| Self::at(p, m)).collect()
+    }
+
+    /// The values in the kernel's order.
+    pub fn to_array(&self) -> [f64; N_PATHS] {
+        [
+            self.market_eff_tflops_per_w,
+            self.process_eff_tflops_per_w,
+            self.chip_price_busd_per_gw,
+            self.rental_busd_per_gw_year,
+            self.world_busd_per_month,
+            self.supply_capacity_gw_per_month,
+        ]
+    }
+}
+
+impl<R: Copy> Paths<R> {
+    /// Applies `f` to every value (narrowing to f32, splatting into lanes).
+    pub fn map<S>(&self, f: impl Fn(R) -> S) -> Paths<S> {
+        Paths {
+            market_eff_tflops_per_w: f(self.market_eff_tflops_per_w),
+            process_eff_tflops_per_w: f(self.process_eff_tflops_per_w),
+            chip_price_busd_per_gw: f(self.chip_price_busd_per_gw),
+            rental_busd_per_gw_year: f(self.rental_busd_per_gw_year),
+            world_busd_per_month: f(self.world_busd_per_month),
+            supply_capacity_gw_per_month: f(self.supply_capacity_gw_per_month),
+        }
+    }
+}
+
+/// The table of `p` in `R`, computed in f64 from `p`'s values. For SIMD lanes it reads
+/// the first lane: the lanes of one call share a scenario (they hold candidates).
+pub fn table_in<R: Real>(p: &Params<R>, horizon_months: usize) -> Vec<Paths<R>> {
+    Paths::table(&p.map(|x| x.to_f64()), horizon_months).iter().map(|x| x.map(R::lit)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_start_at_their_parameters_and_follow_their_annual_rates() {
+        let p = Params::defaults();
+        let t = Paths::table(&p, 25);
+        assert_eq!(t[0].chip_price_busd_per_gw, p.market_chip_price_busd_per_gw);
+        assert_eq!(t[0].world_busd_per_month, p.demand_market_busd_per_year_at_start / 12.0);
+        let after_two_years = t[24].chip_price_busd_per_gw / t[0].chip_price_busd_per_gw;
+        assert!((after_two_years - (1.0 + p.market_chip_price_trend_per_year).powi(2)).abs() < 1e-12);
+        // The world market starts growing at its initial rate.
+        let first_month = t[1].world_busd_per_month / t[0].world_busd_per_month;
+        let initial = (1.0 + p.demand_market_growth_initial).powf(1.0 / 12.0);
+        assert!((first_month - initial).abs() < 2e-3, "{first_month} vs {initial}");
+        assert!(t.iter().all(|x| x.market_eff_tflops_per_w <= p.chip_eff_ceiling_tflops_per_w));
+    }
+}
