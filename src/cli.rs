@@ -128,9 +128,16 @@ pub struct OptimizeArgs {
     pub json: bool,
 }
 
+/// The longest wall-clock limit a flag takes: 10^8 s (about 3 years); beyond it a
+/// deadline no longer fits the clock's arithmetic, and no run is meant to last longer.
+const MAX_SECONDS: f64 = 1e8;
+
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_SECONDS => Ok(v),
+        Ok(v) if v.is_finite() && v > MAX_SECONDS => {
+            Err(format!("`{s}` seconds is more than the {MAX_SECONDS:e} (about 3 years) allowed"))
+        }
         _ => Err(format!("`{s}` is not a positive number of seconds")),
     }
 }
@@ -329,8 +336,9 @@ fn simulate_cmd(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) 
     let phases = load_policy(policy, exp)?;
     let all = scenario == "all";
     let params = if all { exp.params } else { pick_scenario(exp, scenario)? };
-    let t = simulate(&exp.run, &params, &phases);
     let out = out_dir(g, exp);
+    let _lock = crate::commands::lock::lock_run_folder(&out, crate::commands::lock::Writer::Simulate)?;
+    let t = simulate(&exp.run, &params, &phases);
     let csv = report::trajectory::to_csv(&exp.run, &params, &t)?;
     report::write_atomic(&out.join("trajectory.csv"), &csv)?;
     let mut summary = serde_json::to_value(TrajectorySummary::new(&exp.run, &params, &t))?;

@@ -229,3 +229,51 @@ fn a_config_of_model_version_1_names_the_renamed_key() {
     fails_with_bad_input(&["check", old.to_str().unwrap()], "old.toml:2:10: run.phases = 8");
     fails_with_bad_input(&["check", old.to_str().unwrap()], "write run.knots instead");
 }
+
+#[test]
+fn wall_clock_limits_beyond_the_clock_are_refused_not_a_panic() {
+    // Issue 12: `optimize --time 1e19` overflowed an Instant and panicked.
+    for t in ["1e19", "1e308"] {
+        fails_with_bad_input(&["optimize", "--time", t, "--budget", "10"], "about 3 years");
+    }
+    fails_with_bad_input(&["bench", "--min-seconds", "1e19"], "about 3 years");
+}
+
+#[test]
+fn a_bench_batch_bigger_than_memory_is_refused_before_it_allocates() {
+    // Issue 12: `bench --min-log2 30 --max-log2 30` aborted on a 94 GB allocation. The
+    // check compares with the memory available, so it is only asserted where 2^30
+    // trajectories' policies (about 140 GB) do not fit.
+    let needed: u64 = (1u64 << 30) / 16 * 262 * 8;
+    if terafab::report::available_memory_bytes().is_some_and(|a| a < needed) {
+        fails_with_bad_input(
+            &["bench", "--backend", "cpu", "--min-log2", "30", "--max-log2", "30"],
+            "lower --max-log2",
+        );
+    }
+}
+
+#[test]
+fn a_run_name_that_leaves_the_runs_folder_is_refused() {
+    // Issue 12: `name = "../../x"` wrote outside runs/.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["../../x", "/tmp/abs", ".hidden", "a b"] {
+        let path = dir.path().join("named.toml");
+        std::fs::write(&path, format!("[run]\nname = {name:?}\n")).unwrap();
+        terafab().args(["check", path.to_str().unwrap()]).assert().code(2).stderr(
+            predicate::str::contains("named.toml:2:").and(predicate::str::contains("must be a plain file name")),
+        );
+    }
+}
+
+#[test]
+fn simulate_and_evaluate_refuse_to_overwrite_an_optimize_run() {
+    // Issue 12: `simulate --out` into an optimize run folder replaced its summary.json.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("run.json"), "{}").unwrap();
+    std::fs::write(dir.path().join("summary.json"), "optimize's").unwrap();
+    let out = dir.path().to_str().unwrap();
+    fails_with_bad_input(&["simulate", "--policy", "balanced", "--out", out], "holds an optimize run");
+    fails_with_bad_input(&["evaluate", "--sample", "4", "--backend", "cpu", "--out", out], "holds an optimize run");
+    assert_eq!(std::fs::read_to_string(dir.path().join("summary.json")).unwrap(), "optimize's");
+}

@@ -100,6 +100,23 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
     }
     let problem = Problem::from_experiment(exp);
     let (s, steps) = (problem.scenarios.len(), problem.run.horizon_months);
+    // The largest batch's policies (f64) and costs are allocated whole: refuse before
+    // allocating what the machine does not have.
+    let largest_candidates = (1u64 << args.max_log2).div_ceil(s as u64);
+    let needed = largest_candidates * (problem.dim() as u64 + 2) * 8;
+    if let Some(available) = crate::report::available_memory_bytes()
+        && needed > available
+    {
+        return Err(crate::cli::BadInput(format!(
+            "--max-log2 {}: a batch of 2^{} trajectories ({largest_candidates} candidates x {s} scenarios) needs \
+             about {} MiB for its policies, more than the {} MiB available; lower --max-log2",
+            args.max_log2,
+            args.max_log2,
+            needed >> 20,
+            available >> 20
+        ))
+        .into());
+    }
     let neutral = crate::model::policy::decode(&vec![0.0; problem.dim()]);
     let (ops, per) = crate::model::flops::ops_per_step(&problem.run, &exp.params, &neutral);
     let flop_per_step = ops.flops() / steps as f64;

@@ -68,6 +68,7 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
     let quiet = g.quiet;
     let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), quiet)?;
     let out = out_dir(g, exp);
+    let _lock = super::lock::lock_run_folder(&out, super::lock::Writer::Evaluate)?;
     let mut pol = (!args.costs_only)
         .then(|| AtomicFile::create(&out.join("policies.csv")).map(csv::Writer::from_writer))
         .transpose()?;

@@ -4,4 +4,5 @@
 pub mod backend;
 pub mod bench;
 pub mod evaluate;
+pub mod lock;
 pub mod optimize;

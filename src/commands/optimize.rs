@@ -92,6 +92,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
             (exp, out, None)
         }
     };
+    let _lock = super::lock::lock_run_folder(&out, super::lock::Writer::Optimize)?;
     let problem = Problem::from_experiment(&exp);
     let adapter = g.adapter.clone().or_else(|| manifest.as_ref().and_then(|m| m.adapter.clone()));
     let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), g.quiet)?;

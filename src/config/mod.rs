@@ -204,6 +204,28 @@ pub fn load_or_default(path: Option<&Path>) -> Result<Experiment, ConfigError> {
     path.map_or_else(|| Ok(default_experiment()), load)
 }
 
+/// Longest `run.name`: the run folder's name adds a 16-character timestamp.
+const MAX_RUN_NAME: usize = 64;
+
+/// A run name is used as a folder name under `runs/`: nothing that leaves it or hides.
+fn is_safe_run_name(name: &str) -> bool {
+    (1..=MAX_RUN_NAME).contains(&name.chars().count())
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// The run name a config file's own name gives (its stem), made safe: other characters
+/// become '-', and it is cut to [`MAX_RUN_NAME`].
+fn safe_run_name(stem: &str) -> String {
+    let cleaned: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .take(MAX_RUN_NAME)
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() { "config".into() } else { cleaned }
+}
+
 /// Validation context: the file's text and name, for positions in errors.
 struct Ctx<'a> {
     text: &'a str,
@@ -312,7 +334,20 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         "cpu" => BackendChoice::Cpu,
         _ => BackendChoice::Auto,
     };
-    let run_name = run_t.and_then(|r| r.name.as_ref()).map_or(name.to_string(), |n| n.get_ref().clone());
+    let run_name = match run_t.and_then(|r| r.name.as_ref()) {
+        None => safe_run_name(name),
+        Some(n) if is_safe_run_name(n.get_ref()) => n.get_ref().clone(),
+        Some(n) => {
+            let shown: String = n.get_ref().chars().take(80).collect();
+            return Err(cx.err(
+                n,
+                format!(
+                    "run.name = {shown:?}: must be a plain file name (the run folder is runs/NAME-TIMESTAMP): 1 to \
+                     {MAX_RUN_NAME} characters of letters, digits, '.', '_' and '-', not starting with '.'"
+                ),
+            ));
+        }
+    };
 
     let obj = raw.objective.as_ref();
     let kind = cx.choice(&obj.and_then(|o| o.kind.clone()), "objective.kind", "time_to_target", &Objective::NAMES)?;

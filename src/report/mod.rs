@@ -12,4 +12,4 @@ pub mod summary;
 pub mod trajectory;
 
 pub use atomic::{AtomicFile, write_atomic};
-pub use resources::{peak_rss_bytes, peak_rss_mib};
+pub use resources::{available_memory_bytes, peak_rss_bytes, peak_rss_mib};

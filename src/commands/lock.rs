@@ -1,0 +1,109 @@
+//! One writer per run folder: an advisory lock on `DIR/.terafab.lock` that `optimize`,
+//! `simulate` and `evaluate` hold while they write there. The OS releases it when the
+//! process ends, however it ends (a SIGKILL included), so a stale lock never blocks.
+
+use crate::cli::BadInput;
+use anyhow::{Context, Result};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::Path;
+
+/// The lock file's name inside a run folder.
+pub const LOCK_FILE: &str = ".terafab.lock";
+
+/// Held while this process writes a run folder; dropping it (or exiting) releases it.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+/// Which command writes: only `optimize` may write into a folder that holds an optimize
+/// run (its `run.json`); `simulate` and `evaluate` would replace that run's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    Optimize,
+    Simulate,
+    Evaluate,
+}
+
+impl Writer {
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Optimize => "optimize",
+            Writer::Simulate => "simulate",
+            Writer::Evaluate => "evaluate",
+        }
+    }
+}
+
+/// Creates `dir` if needed and takes its lock, or says who holds it (exit 2).
+pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
+    if writer != Writer::Optimize && dir.join("run.json").exists() {
+        return Err(BadInput(format!(
+            "--out {}: holds an optimize run, whose summary.json and trajectory.csv `{}` would replace; choose \
+             another folder",
+            dir.display(),
+            writer.name()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the run folder {}", dir.display()))?;
+    let path = dir.join(LOCK_FILE);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() { "another terafab process" } else { holder };
+            return Err(BadInput(format!(
+                "--out {}: {holder} is writing this folder; wait for it to finish, or choose another folder",
+                dir.display()
+            ))
+            .into());
+        }
+        Err(TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+        }
+    }
+    // Who holds it, for the message a second writer gets.
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "terafab {} (pid {})", writer.name(), std::process::id())?;
+    file.flush()?;
+    Ok(RunLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+        let e = lock_run_folder(dir.path(), Writer::Optimize).unwrap_err();
+        assert!(e.downcast_ref::<BadInput>().is_some(), "{e:#}");
+        assert!(format!("{e:#}").contains("terafab optimize (pid"), "{e:#}");
+        drop(first);
+        lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+    }
+
+    #[test]
+    fn simulate_and_evaluate_leave_an_optimize_run_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("run.json"), "{}").unwrap();
+        for w in [Writer::Simulate, Writer::Evaluate] {
+            let e = lock_run_folder(dir.path(), w).unwrap_err();
+            assert!(format!("{e:#}").contains("holds an optimize run"), "{e:#}");
+        }
+        lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+    }
+}
