@@ -399,3 +399,40 @@ fn the_gpu_backend_gives_the_same_result_twice() {
     assert_eq!(read(&a, "best_policy.toml"), read(&b, "best_policy.toml"));
     assert_eq!(read(&a, "convergence.csv"), read(&b, "convergence.csv"));
 }
+
+#[test]
+fn damaged_or_edited_run_state_is_refused_by_name_not_resumed() {
+    // Issue 12: bit flips in checkpoint files and edits of run.json resumed silently to
+    // another result (and a zero-filled polish.bin panicked).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    optimize_smoke(&dir, &[]);
+    let resume = |what: &str| {
+        terafab()
+            .args(["optimize", "--quiet", "--resume"])
+            .arg(&dir)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(what).and(predicate::str::contains("panicked").not()));
+    };
+    let pipeline = dir.join("checkpoint").join("pipeline.bin");
+    let good = std::fs::read(&pipeline).unwrap();
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    std::fs::write(&pipeline, &flipped).unwrap();
+    resume("pipeline.bin: damaged or edited");
+    std::fs::write(&pipeline, vec![0u8; good.len()]).unwrap();
+    resume("pipeline.bin: not a terafab checkpoint");
+    std::fs::write(&pipeline, &good).unwrap();
+
+    let manifest = dir.join("run.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m["seed"] = serde_json::json!(4);
+    std::fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    resume("run.json was edited or damaged");
+    std::fs::write(&manifest, &text).unwrap();
+    // Untouched, it resumes (the run is finished: it writes its outputs again).
+    terafab().args(["optimize", "--quiet", "--resume"]).arg(&dir).assert().success();
+}

@@ -11,6 +11,7 @@ use crate::search::pipeline::{self, Plan, checkpoint_dir};
 use crate::search::progress;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// How a run was started, kept in its folder as `run.json` so `--resume` continues it
@@ -30,6 +31,35 @@ pub struct Manifest {
     pub plan: Plan,
     pub time_seconds: Option<f64>,
     pub terafab_version: String,
+    /// SHA-256 of this manifest as compact JSON with this field empty: `--resume` refuses
+    /// a run.json that was edited or damaged.
+    #[serde(default)]
+    pub sha256: Option<String>,
+}
+
+impl Manifest {
+    fn digest(&self) -> Result<String> {
+        let unsigned = Manifest { sha256: None, ..self.clone() };
+        Ok(format!("{:x}", Sha256::digest(serde_json::to_string(&unsigned)?.as_bytes())))
+    }
+    /// The manifest with its checksum set.
+    pub fn signed(self) -> Result<Self> {
+        let sha256 = Some(self.digest()?);
+        Ok(Manifest { sha256, ..self })
+    }
+    /// Why this manifest cannot be trusted, if it cannot: a missing or wrong checksum, a
+    /// config text that is not the one hashed, a plan for another seed.
+    fn damage(&self) -> Result<Option<String>> {
+        Ok(match &self.sha256 {
+            None => Some("has no checksum (written before terafab checked run state)".into()),
+            Some(s) if *s != self.digest()? => Some("was edited or damaged (its sha256 does not match)".into()),
+            Some(_) if format!("{:x}", Sha256::digest(self.config_text.as_bytes())) != self.config_sha256 => {
+                Some("holds a config_text whose hash is not its config_sha256".into())
+            }
+            Some(_) if self.plan.seed != self.seed => Some("names a seed its plan was not made with".into()),
+            Some(_) => None,
+        })
+    }
 }
 
 fn model_version_1() -> u32 {
@@ -112,7 +142,9 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
                 plan,
                 time_seconds: exp.search.time_seconds,
                 terafab_version: env!("CARGO_PKG_VERSION").into(),
-            };
+                sha256: None,
+            }
+            .signed()?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
         }
@@ -179,6 +211,14 @@ fn resume(
     })?;
     if let Some(why) = crate::model::version::mismatch(&format!("the run in {}", dir.display()), m.model_version) {
         return Err(BadInput(format!("--resume {}: {why}; start a new run instead", dir.display())).into());
+    }
+    if let Some(why) = m.damage()? {
+        return Err(BadInput(format!(
+            "--resume {}: {} {why}; the run cannot resume from it: restore the file, or start a new run",
+            dir.display(),
+            path.display()
+        ))
+        .into());
     }
     let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
         .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;

@@ -1,12 +1,16 @@
 //! argmin checkpointing that survives SIGKILL at any instant: the solver and its state
 //! (RNG included) are serialised with postcard and written to a temporary file that is
-//! renamed over the previous checkpoint, so a checkpoint on disk is always whole.
+//! renamed over the previous checkpoint, so a checkpoint on disk is always whole. Every
+//! checkpoint file carries a header (magic, format version) and the SHA-256 of its
+//! contents, so a damaged or edited file is refused by name, never resumed from.
 
+use crate::cli::BadInput;
 use crate::report::write_atomic;
 use argmin::core::Error;
 use argmin::core::checkpointing::{Checkpoint, CheckpointingFrequency};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -22,16 +26,45 @@ impl AtomicCheckpoint {
     }
 }
 
-/// Serialises a value to bytes (exact floats, infinities included).
+/// The first bytes of every checkpoint file.
+const MAGIC: &[u8; 8] = b"terafab\0";
+/// The checkpoint format: the header below, then a postcard payload.
+const FORMAT_VERSION: u32 = 2;
+/// Magic, format version (u32, little-endian), SHA-256 of the payload.
+const HEADER_LEN: usize = 8 + 4 + 32;
+
+/// Serialises a value to bytes (exact floats, infinities included), behind the header.
 pub fn to_bytes<T: Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    Ok(postcard::to_stdvec(value)?)
+    let payload = postcard::to_stdvec(value)?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&Sha256::digest(&payload));
+    bytes.extend_from_slice(&payload);
+    Ok(bytes)
 }
 
-/// Reads what [`to_bytes`] wrote; `what` names the file in errors.
+/// Reads what [`to_bytes`] wrote; `what` names the file in errors. A file that is not
+/// whole and unchanged is bad input (exit 2), whatever is wrong with it.
 pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8], what: &str) -> anyhow::Result<T> {
-    postcard::from_bytes(bytes).map_err(|e| {
-        anyhow::anyhow!("{what}: not a checkpoint of this terafab version ({e}); start a new run without --resume")
-    })
+    let refuse = |why: &str| -> anyhow::Error {
+        BadInput(format!(
+            "{what}: {why}, so the run cannot resume from it; restore the file, or start a new run without --resume"
+        ))
+        .into()
+    };
+    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        return Err(refuse("not a terafab checkpoint (no header)"));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(refuse(&format!("checkpoint format {version}, this terafab reads format {FORMAT_VERSION}")));
+    }
+    let payload = &bytes[HEADER_LEN..];
+    if Sha256::digest(payload).as_slice() != &bytes[12..HEADER_LEN] {
+        return Err(refuse("damaged or edited (its SHA-256 does not match its contents)"));
+    }
+    postcard::from_bytes(payload).map_err(|e| refuse(&format!("unreadable ({e})")))
 }
 
 impl<S: Serialize + DeserializeOwned, I: Serialize + DeserializeOwned> Checkpoint<S, I> for AtomicCheckpoint {
@@ -50,5 +83,30 @@ impl<S: Serialize + DeserializeOwned, I: Serialize + DeserializeOwned> Checkpoin
 
     fn frequency(&self) -> CheckpointingFrequency {
         CheckpointingFrequency::Every(self.every)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_round_trips_and_any_damage_is_refused_as_bad_input() {
+        let value = (vec![1.5f64, f64::INFINITY, -0.0], 42u64, String::from("state"));
+        let bytes = to_bytes(&value).unwrap();
+        let back: (Vec<f64>, u64, String) = from_bytes(&bytes, "x.bin").unwrap();
+        assert_eq!(back.0[1], f64::INFINITY);
+        assert_eq!((back.1, back.2.as_str()), (42, "state"));
+        let mut damaged = vec![vec![0u8; bytes.len()], bytes[..bytes.len() / 2].to_vec(), Vec::new()];
+        for i in [0, 9, 20, HEADER_LEN, bytes.len() - 1] {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x10;
+            damaged.push(flipped);
+        }
+        for d in damaged {
+            let e = from_bytes::<(Vec<f64>, u64, String)>(&d, "x.bin").unwrap_err();
+            assert!(e.downcast_ref::<BadInput>().is_some(), "{e:#}");
+            assert!(format!("{e:#}").starts_with("x.bin: "), "{e:#}");
+        }
     }
 }
