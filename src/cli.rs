@@ -170,10 +170,7 @@ pub enum ConfigAction {
     Show,
 }
 
-/// An error caused by the user's input (exit code 2) rather than a failure (exit 1).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
+pub use crate::input::BadInput;
 
 pub use crate::config::BUILTIN_POLICIES;
 
@@ -284,10 +281,8 @@ pub fn load_policy(spec: &str, exp: &Experiment) -> Result<Vec<Alloc<f64>>> {
             if path.is_dir() {
                 return Err(BadInput(format!("--policy {spec}: is a directory; give a policy .toml file")).into());
             }
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                BadInput(format!(
-                    "--policy {spec}: cannot read it ({e}); give a policy file or one of: balanced, ground-only"
-                ))
+            let text = crate::input::read_bounded_text(path, crate::input::MAX_TEXT_FILE_BYTES).map_err(|e| {
+                BadInput(format!("--policy {spec}: {e}; give a policy file or one of: balanced, ground-only"))
             })?;
             (spec.to_string(), text)
         }

@@ -6,7 +6,8 @@
 //! `model`; `config` -> `model` (it validates into model types), and the layers above
 //! read `config`; `gpu` -> `eval` (it implements the evaluator seam), `model`. `model`
 //! depends on nothing of ours but `spelling` (hints in policy-file errors), which
-//! depends on nothing. Only `commands::backend` knows both backends; `search` never
+//! depends on nothing; nor does `input` (the bad-input error, bounded file reads), which
+//! every layer may use. Only `commands::backend` knows both backends; `search` never
 //! names wgpu.
 
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod commands;
 pub mod config;
 pub mod eval;
 pub mod gpu;
+pub mod input;
 pub mod model;
 pub mod report;
 pub mod search;

@@ -277,3 +277,40 @@ fn simulate_and_evaluate_refuse_to_overwrite_an_optimize_run() {
     fails_with_bad_input(&["evaluate", "--sample", "4", "--backend", "cpu", "--out", out], "holds an optimize run");
     assert_eq!(std::fs::read_to_string(dir.path().join("summary.json")).unwrap(), "optimize's");
 }
+
+#[test]
+fn devices_fifos_and_huge_files_are_refused_as_input_not_read_forever() {
+    // Issue 12: `evaluate --policies /dev/zero` aborted; a FIFO with no writer as the
+    // config blocked forever; inputs were read with no size limit.
+    fails_with_bad_input(&["check", "/dev/zero"], "not a regular file");
+    fails_with_bad_input(&["evaluate", "--policies", "/dev/zero", "--backend", "cpu"], "not a regular file");
+    fails_with_bad_input(&["simulate", "--policy", "/dev/zero"], "not a regular file");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    terafab()
+        .args(["check", fifo.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a regular file"));
+    let big = dir.path().join("big.toml");
+    std::fs::write(&big, vec![b'#'; (terafab::input::MAX_TEXT_FILE_BYTES + 1) as usize]).unwrap();
+    fails_with_bad_input(&["check", big.to_str().unwrap()], "more than the");
+}
+
+#[test]
+fn an_adapter_that_matches_nothing_is_bad_input_even_under_auto() {
+    // Issue 12: an unknown --adapter exited 1, and with `auto` silently fell back to the
+    // CPU; `--adapter ""` matched anything.
+    for backend in ["gpu", "auto"] {
+        fails_with_bad_input(
+            &["evaluate", "configs/smoke.toml", "--sample", "3", "--backend", backend, "--adapter", "no-such-gpu-xyz"],
+            "--adapter",
+        );
+        fails_with_bad_input(
+            &["evaluate", "configs/smoke.toml", "--sample", "3", "--backend", backend, "--adapter", ""],
+            "give part of an adapter's name",
+        );
+    }
+}

@@ -39,7 +39,7 @@ fn default_config_lists_every_parameter_with_its_default() {
 #[test]
 fn missing_file_and_directory_are_named() {
     let e = config::load(std::path::Path::new("configs/nope.toml")).unwrap_err().to_string();
-    assert_has(&e, &["configs/nope.toml", "cannot read the config file"]);
+    assert_has(&e, &["configs/nope.toml", "cannot read it (No such file"]);
     let e = config::load(std::path::Path::new("configs")).unwrap_err().to_string();
     assert_has(&e, &["configs", "is a directory"]);
 }

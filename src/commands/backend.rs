@@ -32,6 +32,9 @@ pub fn make_evaluator(
         BackendChoice::Gpu => Ok(Box::new(GpuEvaluator::new(problem, adapter)?)),
         BackendChoice::Auto => match GpuEvaluator::new(problem.clone(), adapter) {
             Ok(g) => Ok(Box::new(Fallback::new(Box::new(g), Box::new(move || cpu(problem)), Box::new(note)))),
+            // An adapter the user named and that does not exist is their mistake to fix,
+            // not a reason to run somewhere else.
+            Err(e) if e.downcast_ref::<BadInput>().is_some() => Err(e),
             Err(e) => {
                 note(&format!("backend auto: no usable GPU ({}); using the CPU", first_line(&format!("{e:#}"))));
                 Ok(cpu(problem))

@@ -13,11 +13,23 @@ use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;
 
+/// The largest policy CSV `evaluate --policies` reads.
+const MAX_POLICY_CSV_BYTES: u64 = 1 << 34;
+
 /// Reads policy vectors from a CSV: numbers only, optionally a header row and a leading
 /// `candidate` column.
 pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
     let name = path.display();
     let bad = |m: String| -> anyhow::Error { BadInput(format!("--policies {name}: {m}")).into() };
+    // A regular file only (a FIFO or /dev/zero would block or never end), and no bigger
+    // than 2^34 bytes (~1.6 GB of f64 policies).
+    let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+    if !meta.is_file() {
+        return Err(bad("is not a regular file (a directory, device, FIFO or socket); give a CSV file".into()));
+    }
+    if meta.len() > MAX_POLICY_CSV_BYTES {
+        return Err(bad(format!("is {} bytes, more than the {MAX_POLICY_CSV_BYTES} allowed", meta.len())));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_path(path)

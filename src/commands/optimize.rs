@@ -199,9 +199,9 @@ fn resume(
         .into());
     }
     let path = dir.join("run.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = crate::input::read_bounded_text(&path, crate::input::MAX_STATE_FILE_BYTES).map_err(|e| {
         BadInput(format!(
-            "--resume {}: cannot read {} ({e}); is it a folder `terafab optimize` wrote?",
+            "--resume {}: {} {e}; is it a folder `terafab optimize` wrote?",
             dir.display(),
             path.display()
         ))

@@ -189,7 +189,7 @@ pub fn load(path: &Path) -> Result<Experiment, ConfigError> {
     if path.is_dir() {
         return Err(fail("is a directory; give a .toml config file".into()));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the config file: {e}")))?;
+    let text = crate::input::read_bounded_text(path, crate::input::MAX_TEXT_FILE_BYTES).map_err(fail)?;
     let name = path.file_stem().map_or("config".into(), |s| s.to_string_lossy().into_owned());
     parse(&text, &file, &name)
 }

@@ -48,6 +48,10 @@ pub fn list_adapters() -> Vec<wgpu::Adapter> {
 /// wgpu's default choice.
 pub fn choose_adapter(wanted: Option<&str>) -> anyhow::Result<wgpu::Adapter> {
     match wanted {
+        Some("") => {
+            Err(crate::input::BadInput("--adapter \"\": give part of an adapter's name (see `terafab devices`)".into())
+                .into())
+        }
         Some(name) => {
             let adapters = list_adapters();
             let needle = name.to_lowercase();
@@ -59,7 +63,11 @@ pub fn choose_adapter(wanted: Option<&str>) -> anyhow::Result<wgpu::Adapter> {
             if known.is_empty() {
                 anyhow::bail!("--adapter {name:?}: {INSTALL_HINT}");
             }
-            anyhow::bail!("--adapter {name:?} matches no adapter; the adapters are:\n{}", known.join("\n"))
+            Err(crate::input::BadInput(format!(
+                "--adapter {name:?} matches no adapter; the adapters are:\n{}",
+                known.join("\n")
+            ))
+            .into())
         }
         None => {
             let options = wgpu::RequestAdapterOptions {

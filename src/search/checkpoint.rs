@@ -4,14 +4,14 @@
 //! checkpoint file carries a header (magic, format version) and the SHA-256 of its
 //! contents, so a damaged or edited file is refused by name, never resumed from.
 
-use crate::cli::BadInput;
+use crate::input::BadInput;
 use crate::report::write_atomic;
 use argmin::core::Error;
 use argmin::core::checkpointing::{Checkpoint, CheckpointingFrequency};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
 pub struct AtomicCheckpoint {
@@ -67,6 +67,17 @@ pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8], what: &str) -> anyhow::Resu
     postcard::from_bytes(payload).map_err(|e| refuse(&format!("unreadable ({e})")))
 }
 
+/// Reads a checkpoint file: `None` when there is none yet.
+pub fn read_checkpoint<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Option<T>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let what = path.display().to_string();
+    let bytes = crate::input::read_bounded(path, crate::input::MAX_STATE_FILE_BYTES)
+        .map_err(|e| BadInput(format!("{what}: {e}; restore the file, or start a new run without --resume")))?;
+    from_bytes(&bytes, &what).map(Some)
+}
+
 impl<S: Serialize + DeserializeOwned, I: Serialize + DeserializeOwned> Checkpoint<S, I> for AtomicCheckpoint {
     fn save(&self, solver: &S, state: &I) -> Result<(), Error> {
         write_atomic(&self.path, &to_bytes(&(solver, state))?)?;
@@ -74,11 +85,7 @@ impl<S: Serialize + DeserializeOwned, I: Serialize + DeserializeOwned> Checkpoin
     }
 
     fn load(&self) -> Result<Option<(S, I)>, Error> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => Ok(Some(from_bytes(&bytes, &self.path.display().to_string())?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(anyhow::anyhow!("cannot read the checkpoint {}: {e}", self.path.display())),
-        }
+        read_checkpoint(&self.path)
     }
 
     fn frequency(&self) -> CheckpointingFrequency {

@@ -5,7 +5,7 @@
 //! after every screening chunk and stage, and argmin checkpoints the solvers, so a run
 //! killed at any instant resumes to the same result.
 
-use super::checkpoint::{AtomicCheckpoint, from_bytes, to_bytes};
+use super::checkpoint::{AtomicCheckpoint, read_checkpoint, to_bytes};
 use super::cmaes::{CmaEs, CmaState};
 use super::cost::SeamCost;
 use super::progress::Progress;
@@ -144,11 +144,7 @@ impl CheckpointDir {
     /// The saved run state, if there is one.
     pub fn load(&self) -> Result<Option<RunState>> {
         let path = self.pipeline();
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(from_bytes(&bytes, &path.display().to_string())?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(anyhow::anyhow!("cannot read the checkpoint {}: {e}", path.display())),
-        }
+        read_checkpoint(&path)
     }
     fn save(&self, state: &RunState) -> Result<()> {
         write_atomic(&self.pipeline(), &to_bytes(state)?)
