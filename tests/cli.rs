@@ -162,12 +162,29 @@ fn evaluate_sample_agrees_across_backends_and_round_trips_its_policies() {
     for (a, b) in cpu.iter().zip(&again) {
         assert_eq!(a, b, "policies.csv must read back to the same costs");
     }
-    // auto uses the GPU where there is one (lavapipe in CI) and agrees with the CPU.
-    terafab()
+    // auto takes a hardware GPU, else the CPU lanes: where the only adapter is a
+    // software one (lavapipe in CI) it says so and gives the CPU's very costs.
+    let software = terafab::gpu::adapter::default_adapter_if_software().is_some();
+    let auto = terafab()
         .args(["evaluate", "configs/smoke.toml", "--sample", "100", "--out", &format!("{d}/auto")])
         .assert()
         .success();
+    if software {
+        auto.stderr(predicate::str::contains("backend auto: the only GPU is a software one"));
+        assert_eq!(cpu, costs("auto"));
+    }
     for (a, b) in cpu.iter().zip(&costs("auto")) {
+        assert!(
+            (a - b).abs() <= terafab::eval::tolerance::gpu_vs_cpu_f32(terafab::model::Objective::TimeToTarget) + 1e-3,
+            "{a} vs {b}"
+        );
+    }
+    // --backend gpu still runs on the software adapter, and agrees.
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--sample", "100", "--backend", "gpu", "--out", &format!("{d}/gpu")])
+        .assert()
+        .success();
+    for (a, b) in cpu.iter().zip(&costs("gpu")) {
         assert!(
             (a - b).abs() <= terafab::eval::tolerance::gpu_vs_cpu_f32(terafab::model::Objective::TimeToTarget) + 1e-3,
             "{a} vs {b}"

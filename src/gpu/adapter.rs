@@ -79,3 +79,11 @@ pub fn choose_adapter(wanted: Option<&str>) -> anyhow::Result<wgpu::Adapter> {
         }
     }
 }
+
+/// The adapter wgpu would choose by default, when it is a software one (a CPU rasteriser
+/// such as Mesa's lavapipe): what `--backend auto` needs to know to prefer the CPU lanes.
+pub fn default_adapter_if_software() -> Option<AdapterSummary> {
+    let adapter = choose_adapter(None).ok()?;
+    let info = adapter.get_info();
+    (info.device_type == wgpu::DeviceType::Cpu).then(|| AdapterSummary::from(&info))
+}
