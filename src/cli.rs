@@ -299,10 +299,15 @@ pub fn pick_scenario(exp: &Experiment, which: &str) -> Result<model::Params<f64>
     if which == "nominal" {
         return Ok(exp.params);
     }
-    let k: usize = which
-        .parse()
-        .map_err(|_| BadInput(format!("--scenario {which}: must be `nominal` or a scenario number 0, 1, 2, ...")))?;
-    Ok(exp.scenario(k))
+    let count = exp.scenarios.count;
+    match which.parse::<usize>() {
+        Ok(k) if k < count => Ok(exp.scenario(k)),
+        _ => Err(BadInput(format!(
+            "--scenario {which}: must be `nominal`, `all` or a scenario number from 0 to {} (scenarios.count = {count})",
+            count - 1
+        ))
+        .into()),
+    }
 }
 
 /// `--out`, or `runs/<name>-<UTC timestamp>`.

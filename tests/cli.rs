@@ -112,6 +112,20 @@ fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
         &["simulate", "--policy", "balanced", "--scenario", "x", "--out", dir.path().to_str().unwrap()],
         "--scenario x",
     );
+    // Issue 12: a scenario number beyond scenarios.count was accepted (smoke has 4).
+    fails_with_bad_input(
+        &[
+            "simulate",
+            "configs/smoke.toml",
+            "--policy",
+            "balanced",
+            "--scenario",
+            "99",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        "from 0 to 3 (scenarios.count = 4)",
+    );
     fails_with_bad_input(&["simulate", "--policy", "nope.toml"], "--policy nope.toml");
 }
 
@@ -208,6 +222,30 @@ fn evaluate_rejects_bad_policy_csv_with_exit_2() {
         "within [-10, 10]",
     );
     terafab().args(["evaluate", "--backend", "cpu"]).assert().code(2);
+    // Issue 12: a first row with a non-number was taken as a header and dropped; a NaN
+    // was reported 0-based without the file.
+    let good = vec!["0.5"; 52].join(",");
+    let typo = format!("0.5,O.5,{}", vec!["0.5"; 50].join(","));
+    std::fs::write(&csv, format!("{typo}\n{good}\n{good}\n")).unwrap();
+    fails_with_bad_input(
+        &["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"],
+        "p.csv: row 1 column 2: `O.5` is not a number, and row 1 is not a header",
+    );
+    let nan = format!("{}NaN,{}", "0.5,".repeat(6), vec!["0.5"; 45].join(","));
+    std::fs::write(&csv, format!("{good}\n{nan}\n")).unwrap();
+    fails_with_bad_input(
+        &["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu"],
+        "p.csv: row 2 column 7 (k1_",
+    );
+    // A header written by evaluate itself is recognised by its names.
+    let header = format!("candidate,{}", terafab::model::policy::gene_names(4).join(","));
+    std::fs::write(&csv, format!("{header}\n0,{good}\n1,{good}\n")).unwrap();
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu", "--out"])
+        .arg(dir.path().join("ok"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("evaluated 2 policies"));
 }
 
 #[test]

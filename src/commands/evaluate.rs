@@ -7,7 +7,7 @@ use crate::cli::{BadInput, EvaluateArgs, GlobalArgs, out_dir};
 use crate::config::Experiment;
 use crate::eval::sample::QuasiRandom;
 use crate::eval::{CHUNK_CANDIDATES, Problem};
-use crate::model::policy::gene_names;
+use crate::model::policy::{GENE_BOUND, GENES_PER_KNOT, gene_names};
 use crate::report::AtomicFile;
 use anyhow::Result;
 use std::path::Path;
@@ -34,6 +34,7 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
         .has_headers(false)
         .from_path(path)
         .map_err(|e| bad(format!("cannot read it ({e})")))?;
+    let genes = gene_names(dim / GENES_PER_KNOT);
     let mut out = Vec::new();
     let mut skip_first_column = false;
     for (i, record) in reader.records().enumerate() {
@@ -47,7 +48,25 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
                     crate::model::version::mismatch("this file", 1).unwrap_or_default()
                 )));
             }
+            // A header is known by its names (what `evaluate` writes), never guessed from
+            // a number that fails to parse: a typo in the first row must not drop it.
             skip_first_column = record.get(0).is_some_and(|f| f.trim() == "candidate");
+            let names: Vec<&str> = record.iter().skip(usize::from(skip_first_column)).map(str::trim).collect();
+            if names != genes {
+                let (j, f) = record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, f)| f.trim().parse::<f64>().is_err())
+                    .expect("a field that is not a number");
+                return Err(bad(format!(
+                    "row 1 column {}: `{f}` is not a number, and row 1 is not a header (a header names the columns \
+                     `candidate` (optional), {}, {}, ... {} as `terafab evaluate` writes them)",
+                    j + 1,
+                    genes[0],
+                    genes[1],
+                    genes[genes.len() - 1]
+                )));
+            }
             continue;
         }
         let fields: Vec<&str> = record.iter().skip(usize::from(skip_first_column)).collect();
@@ -55,8 +74,17 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
             return Err(bad(format!("row {} has {} values; a policy for this config has {dim}", i + 1, fields.len())));
         }
         for (j, f) in fields.iter().enumerate() {
+            let column = j + 1 + usize::from(skip_first_column);
             let x: f64 =
-                f.trim().parse().map_err(|_| bad(format!("row {} column {}: `{f}` is not a number", i + 1, j + 1)))?;
+                f.trim().parse().map_err(|_| bad(format!("row {} column {column}: `{f}` is not a number", i + 1)))?;
+            if !(x.is_finite() && x.abs() <= GENE_BOUND) {
+                return Err(bad(format!(
+                    "row {} column {column} ({}): {x} is outside the gene box: every value must be finite and within \
+                     [-{GENE_BOUND}, {GENE_BOUND}]",
+                    i + 1,
+                    genes[j]
+                )));
+            }
             out.push(x);
         }
     }

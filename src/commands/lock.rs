@@ -1,6 +1,7 @@
 //! One writer per run folder: an advisory lock on `DIR/.terafab.lock` that `optimize`,
 //! `simulate` and `evaluate` hold while they write there. The OS releases it when the
-//! process ends, however it ends (a SIGKILL included), so a stale lock never blocks.
+//! process ends, however it ends (a SIGKILL included), so a stale lock never blocks; the
+//! next writer removes the temporary files a killed one left.
 
 use crate::cli::BadInput;
 use anyhow::{Context, Result};
@@ -73,6 +74,15 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
             return Err(e).with_context(|| format!("cannot lock {}", path.display()));
         }
     }
+    // Holding the lock, nobody else writes here: temporary files are what a killed or
+    // failed run left behind.
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(crate::report::TEMP_PREFIX) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
     // Who holds it, for the message a second writer gets.
     file.set_len(0)?;
     file.rewind()?;
@@ -94,6 +104,17 @@ mod tests {
         assert!(format!("{e:#}").contains("terafab optimize (pid"), "{e:#}");
         drop(first);
         lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+    }
+
+    #[test]
+    fn temporary_files_a_killed_run_left_are_removed_by_the_next_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let left = dir.path().join(format!("{}abc123", crate::report::TEMP_PREFIX));
+        std::fs::write(&left, "half a summary").unwrap();
+        std::fs::write(dir.path().join("summary.json"), "{}").unwrap();
+        let _lock = lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+        assert!(!left.exists());
+        assert!(dir.path().join("summary.json").exists());
     }
 
     #[test]

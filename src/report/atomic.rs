@@ -1,9 +1,14 @@
 //! Output files are written atomically: to a temporary file in the same folder, then
-//! renamed, so a reader (or a killed run) never sees half a file.
+//! renamed, so a reader (or a killed run) never sees half a file. Temporary files carry
+//! [`TEMP_PREFIX`], so what a killed run left can be found and removed, and are created
+//! with the mode the user's umask gives any new file (not tempfile's private 0600).
 
 use anyhow::Context;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// The name prefix of every temporary output file.
+pub const TEMP_PREFIX: &str = ".terafab-tmp-";
 
 /// A file being written under a temporary name; [`AtomicFile::commit`] gives it its real
 /// name. Dropped without a commit (an error on the way), it leaves nothing behind.
@@ -18,7 +23,15 @@ impl AtomicFile {
     pub fn create(path: &Path) -> anyhow::Result<Self> {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output folder {}", dir.display()))?;
-        let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(TEMP_PREFIX);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // open(2) takes the umask off, as for any file the user's programs create.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
         Ok(AtomicFile { path: path.to_path_buf(), writer: BufWriter::new(tmp) })
     }
 
@@ -61,6 +74,19 @@ mod tests {
         write_atomic(&path, b"second").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_the_mode_the_umask_gives_any_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let out = dir.path().join("out");
+        write_atomic(&out, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), mode(&plain));
     }
 
     #[test]

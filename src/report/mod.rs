@@ -11,5 +11,5 @@ pub mod resources;
 pub mod summary;
 pub mod trajectory;
 
-pub use atomic::{AtomicFile, write_atomic};
+pub use atomic::{AtomicFile, TEMP_PREFIX, write_atomic};
 pub use resources::{available_memory_bytes, peak_rss_bytes, peak_rss_mib};
