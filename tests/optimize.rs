@@ -65,6 +65,8 @@ fn a_run_leaves_every_output_and_simulate_reproduces_the_best_cost() {
     assert!(std::fs::read(dir.join("deployment.png")).unwrap().starts_with(b"\x89PNG"));
     assert!(read(&dir, "deployment.svg").contains("<svg"));
     let s = summary(&dir);
+    // summary.json is written last and marks the set complete (issue 12).
+    assert_eq!(s["complete"], true, "{s}");
     for key in [
         "objective",
         "best_cost",
@@ -435,4 +437,18 @@ fn damaged_or_edited_run_state_is_refused_by_name_not_resumed() {
     std::fs::write(&manifest, &text).unwrap();
     // Untouched, it resumes (the run is finished: it writes its outputs again).
     terafab().args(["optimize", "--quiet", "--resume"]).arg(&dir).assert().success();
+}
+
+#[test]
+fn a_folder_a_run_was_killed_in_before_run_json_starts_again_and_loses_its_leftovers() {
+    // Issue 12: a run killed before run.json existed could not be resumed, and killed
+    // runs left temporary files behind.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir_all(dir.join("checkpoint")).unwrap();
+    let leftover = dir.join(format!("{}half", terafab::report::TEMP_PREFIX));
+    std::fs::write(&leftover, "half a file").unwrap();
+    optimize_smoke(&dir, &[]);
+    assert!(!leftover.exists());
+    assert_eq!(summary(&dir)["complete"], true);
 }

@@ -273,8 +273,17 @@ impl Outcome {
     }
 }
 
-/// Writes every output file of a run, each atomically.
+/// Writes every output file of a run, each atomically, with `summary.json` last: it says
+/// `"complete": true`, so a folder without it holds a run that is unfinished or whose
+/// outputs failed to write (a previous summary is removed first).
 pub fn write_outputs(out: &Path, exp: &Experiment, o: &Outcome) -> Result<()> {
+    let summary_path = out.join("summary.json");
+    match std::fs::remove_file(&summary_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot replace {}", summary_path.display()));
+        }
+        _ => {}
+    }
     write_atomic(&out.join("best_policy.toml"), o.policy_toml.as_bytes())?;
     write_atomic(&out.join("config.toml"), exp.text.as_bytes())?;
     write_atomic(&out.join("trajectory.csv"), &trajectory::to_csv(&exp.run, &exp.params, &o.best.nominal)?)?;
@@ -284,11 +293,13 @@ pub fn write_outputs(out: &Path, exp: &Experiment, o: &Outcome) -> Result<()> {
         conv.write_record([p.evals.to_string(), p.best.to_string()])?;
     }
     conv.into_inner().map_err(|e| e.into_error())?.commit()?;
-    let mut summary = serde_json::to_value(&o.summary)?;
-    let nominal = serde_json::to_value(TrajectorySummary::new(&exp.run, &exp.params, &o.best.nominal))?;
-    summary.as_object_mut().context("summary is an object")?.insert("nominal_trajectory".into(), nominal);
-    write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;
     let figures = figures::write_all(out, exp, o)?;
     write_atomic(&out.join("report.md"), markdown::report(exp, o, &figures).as_bytes())?;
+    let mut summary = serde_json::to_value(&o.summary)?;
+    let nominal = serde_json::to_value(TrajectorySummary::new(&exp.run, &exp.params, &o.best.nominal))?;
+    let fields = summary.as_object_mut().context("summary is an object")?;
+    fields.insert("nominal_trajectory".into(), nominal);
+    fields.insert("complete".into(), true.into());
+    write_atomic(&summary_path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     Ok(())
 }
