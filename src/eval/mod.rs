@@ -48,9 +48,17 @@ pub fn policy_cost(problem: &Problem, phases: &[Alloc<f64>]) -> (f64, Vec<f64>) 
     (problem.aggregate.apply(&mut per.clone()), per)
 }
 
-/// Candidates per chunk of [`Evaluator::evaluate`]: bounds host memory to
-/// `CHUNK_CANDIDATES x scenarios` trajectory costs whatever the batch size.
+/// Candidates per chunk of [`Evaluator::evaluate`] at most: bounds host memory whatever
+/// the batch size.
 pub const CHUNK_CANDIDATES: usize = 1 << 16;
+/// Trajectory costs one chunk holds at most (32 MiB of f64): with many scenarios a chunk
+/// has fewer candidates (65,536 scenarios: 64 candidates, not 65,536 x 65,536 = 34 GB).
+pub const CHUNK_TRAJECTORIES: usize = 1 << 22;
+
+/// Candidates per chunk for `scenarios` scenarios.
+pub fn chunk_candidates(scenarios: usize) -> usize {
+    (CHUNK_TRAJECTORIES / scenarios.max(1)).clamp(1, CHUNK_CANDIDATES)
+}
 
 /// What kind of device does the work: sizes defaults (screening, budgets) to its speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -91,8 +99,9 @@ pub trait Evaluator: Send {
         let dim = self.problem().dim();
         let scenarios = self.problem().scenarios.len();
         let aggregate = self.problem().aggregate;
-        let mut costs = vec![0.0; CHUNK_CANDIDATES.min(n) * scenarios];
-        for (chunk, out_chunk) in policies.chunks(CHUNK_CANDIDATES * dim).zip(out.chunks_mut(CHUNK_CANDIDATES)) {
+        let per_chunk = chunk_candidates(scenarios);
+        let mut costs = vec![0.0; per_chunk.min(n) * scenarios];
+        for (chunk, out_chunk) in policies.chunks(per_chunk * dim).zip(out.chunks_mut(per_chunk)) {
             let m = out_chunk.len();
             self.trajectory_costs(chunk, &mut costs[..m * scenarios])?;
             for (o, c) in out_chunk.iter_mut().zip(costs.chunks_mut(scenarios)) {
@@ -100,5 +109,21 @@ pub trait Evaluator: Send {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_hold_a_bounded_number_of_trajectories_whatever_the_scenarios() {
+        // Issue 12: `evaluate --sample 65536` on 65,536 scenarios asked for 34 GB at once.
+        assert_eq!(chunk_candidates(16), CHUNK_CANDIDATES);
+        assert_eq!(chunk_candidates(65_536), 64);
+        assert_eq!(chunk_candidates(1 << 30), 1);
+        for s in [1, 16, 1000, 65_536] {
+            assert!(chunk_candidates(s) * s <= CHUNK_TRAJECTORIES.max(s));
+        }
     }
 }
