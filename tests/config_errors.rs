@@ -205,3 +205,18 @@ fn a_distribution_off_its_nominal_value_is_warned_about() {
     assert_eq!(w.len(), 1);
     assert!(w[0].contains("space.specific_power_kw_per_t") && w[0].contains("100") && w[0].contains("70"), "{}", w[0]);
 }
+
+#[test]
+fn parser_errors_name_the_key_and_value_in_plain_words() {
+    // Issue 12: 1,802 of 4,901 rejections gave line:col but not the key, in Rust's words.
+    assert_has(&err("[run]\nhorizon_months = 240.0\n"), &["x.toml:2:", "run.horizon_months = 240.0", "whole number"]);
+    assert_has(&err("[run]\nseed = 1\nseed = 2\n"), &["x.toml:3:", "run.seed = 2", "given twice"]);
+    assert_has(
+        &err("[uncertainty]\n\"fab.wafer_cost_kusd\" = 3\n"),
+        &["\"fab.wafer_cost_kusd\" = 3", "distribution table"],
+    );
+    assert_has(&err("[fab]\nwafer_cost_kusd = 1e400\n"), &["fab.wafer_cost_kusd = 1e400", "too large"]);
+    let huge = err(&format!("[fab]\nwafer_cost_kusd = {}\n", "9".repeat(1_000_000)));
+    assert!(huge.len() < 300, "a 1 MB value is not echoed whole: {} bytes", huge.len());
+    assert_has(&huge, &["fab.wafer_cost_kusd = 999", "...", "too large for an integer"]);
+}

@@ -33,9 +33,86 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The longest value an error message quotes.
+const MAX_QUOTED_VALUE: usize = 80;
+
+/// The key a byte offset of a TOML text falls on, as `section.key` (or `section."a.b"`),
+/// and the value written after its `=` (cut to [`MAX_QUOTED_VALUE`] characters). Read
+/// from the text itself, so it works where the parser gave up.
+pub fn key_at(text: &str, offset: usize) -> Option<(String, String)> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    let (key, value) = line.split_once('=')?;
+    let key = key.trim();
+    if key.is_empty() || key.starts_with('#') || key.starts_with('[') {
+        return None;
+    }
+    let section = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string());
+    let path = match section {
+        Some(s) if !s.is_empty() => format!("{s}.{key}"),
+        _ => key.to_string(),
+    };
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let mut quoted: String = value.chars().take(MAX_QUOTED_VALUE).collect();
+    if value.chars().count() > MAX_QUOTED_VALUE {
+        quoted.push_str("...");
+    }
+    Some((path, quoted))
+}
+
+/// A TOML or serde parse error in plain words, naming the key and the value where the
+/// text shows them: `run.horizon_months = 240.0: must be a whole number`.
+pub fn plain_parse_error(text: &str, offset: Option<usize>, message: &str) -> String {
+    let m = message.trim();
+    let plain = if m.starts_with("invalid type: floating point") && m.ends_with("expected i64") {
+        "must be a whole number (no decimal point)".to_string()
+    } else if m.contains("expected struct RawDist") {
+        "must be a distribution table, e.g. { dist = \"triangular\", low = 1.0, mode = 2.0, high = 3.0 }".into()
+    } else if m.starts_with("invalid type:") && m.ends_with("expected f64") {
+        "must be a number".into()
+    } else if m.starts_with("invalid type:") && m.ends_with("expected a string") {
+        "must be a string in quotes".into()
+    } else if m == "floating-point number overflowed" {
+        "is too large for a number (the largest is about 1.8e308)".into()
+    } else if m.contains("as i128") || m == "integer number overflowed" {
+        "is too large for an integer".into()
+    } else if m == "duplicate key" {
+        "is given twice; keep one".into()
+    } else {
+        m.to_string()
+    };
+    match offset.and_then(|o| key_at(text, o)) {
+        Some((key, value)) => format!("{key} = {value}: {plain}"),
+        None => plain,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_name_the_key_and_value_in_plain_words() {
+        let t = "[run]\nhorizon_months = 240.0  # months\n[uncertainty]\n\"fab.wafer_cost_kusd\" = 3\n";
+        let at = |needle: &str| Some(t.find(needle).unwrap());
+        assert_eq!(
+            plain_parse_error(t, at("240.0"), "invalid type: floating point `240.0`, expected i64"),
+            "run.horizon_months = 240.0: must be a whole number (no decimal point)"
+        );
+        let m = plain_parse_error(t, at("= 3"), "invalid type: integer `3`, expected struct RawDist");
+        assert!(m.starts_with("uncertainty.\"fab.wafer_cost_kusd\" = 3: must be a distribution table"), "{m}");
+        let long = format!("[fab]\nwafer_cost_kusd = {}\n", "9".repeat(500));
+        let m = plain_parse_error(&long, Some(25), "invalid type: integer as i128, expected any valid TOML value");
+        assert!(m.contains("...: is too large for an integer") && m.len() < 200, "{m}");
+        assert_eq!(plain_parse_error(t, None, "duplicate key"), "is given twice; keep one");
+    }
 
     #[test]
     fn line_col_counts_from_one() {

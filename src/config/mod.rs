@@ -299,6 +299,8 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
             let expected: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
             message.push_str(&suggest(unknown, expected));
+        } else {
+            message = error::plain_parse_error(text, e.span().map(|s| s.start), &message);
         }
         cx.err_at(e.span(), message)
     })?;
