@@ -88,7 +88,10 @@ fn out_of_range_values_name_key_value_and_rule() {
     );
     assert_has(&err("[run]\nhorizon_months = 5\n"), &["run.horizon_months = 5: must be between 12 and 1200"]);
     assert_has(&err("[scenarios]\nlevel = 1.5\n"), &["scenarios.level = 1.5"]);
-    assert_has(&err("[design]\ndesign_min_months = 30\n"), &["design.design_min_months = 30: must not exceed"]);
+    assert_has(
+        &err("[design]\ndesign_min_months = 30\n"),
+        &["design.design_min_months = 30 is above design.design_months = 18"],
+    );
     assert_has(&err("[search]\nstep_size = 0\n"), &["search.step_size = 0: must be between 0.01 and 20"]);
     assert_has(&err("[search]\npopulation = 2\n"), &["search.population = 2: must be between 4 and"]);
     assert_has(&err("[search]\npopulation_runs = 0\n"), &["search.population_runs = 0: must be between 1 and 64"]);
@@ -219,4 +222,12 @@ fn parser_errors_name_the_key_and_value_in_plain_words() {
     let huge = err(&format!("[fab]\nwafer_cost_kusd = {}\n", "9".repeat(1_000_000)));
     assert!(huge.len() < 300, "a 1 MB value is not echoed whole: {} bytes", huge.len());
     assert_has(&huge, &["fab.wafer_cost_kusd = 999", "...", "too large for an integer"]);
+}
+
+#[test]
+fn the_stage_floor_rule_names_both_keys_without_float_noise() {
+    // Issue 12: the rule blamed a key that was not edited and printed 1e-300 with ~300 digits.
+    let m = err("[design]\ndesign_months = 1e-300\n");
+    assert_has(&m, &["design.design_min_months = 2 is above design.design_months = 1e-300", "lower the first"]);
+    assert!(m.len() < 250, "{m}");
 }

@@ -459,21 +459,31 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
                 return Err(cx.err(value, format!("{path} = {x}: must be a finite number ({})", spec.unit)));
             }
             if !spec.bounds.contains(x) {
-                return Err(cx.err(value, format!("{path} = {x}: {} ({})", spec.bounds.describe(), spec.unit)));
+                return Err(
+                    cx.err(value, format!("{path} = {}: {} ({})", fmt_num(x), spec.bounds.describe(), spec.unit))
+                );
             }
             values[index] = x;
         }
     }
     let p = Params::from_slice(&values).expect("registry layout");
     // Cross-parameter rules the per-key bounds cannot express.
-    for (floor, base, path) in [
-        (p.design_design_min_months, p.design_design_months, "design.design_min_months"),
-        (p.design_mask_min_months, p.design_mask_months, "design.mask_min_months"),
-        (p.design_hot_lot_min_months, p.design_hot_lot_months, "design.hot_lot_min_months"),
-        (p.design_test_min_months, p.design_test_months, "design.test_min_months"),
+    for (floor, base, stage) in [
+        (p.design_design_min_months, p.design_design_months, "design"),
+        (p.design_mask_min_months, p.design_mask_months, "mask"),
+        (p.design_hot_lot_min_months, p.design_hot_lot_months, "hot_lot"),
+        (p.design_test_min_months, p.design_test_months, "test"),
     ] {
         if floor > base {
-            return Err(cx.err_at(None, format!("{path} = {floor}: must not exceed the stage's base time {base}")));
+            return Err(cx.err_at(
+                None,
+                format!(
+                    "design.{stage}_min_months = {} is above design.{stage}_months = {}: a stage's floor cannot exceed \
+                     its base time; lower the first or raise the second",
+                    fmt_num(floor),
+                    fmt_num(base)
+                ),
+            ));
         }
     }
     if p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0 {
