@@ -231,3 +231,11 @@ fn the_stage_floor_rule_names_both_keys_without_float_noise() {
     assert_has(&m, &["design.design_min_months = 2 is above design.design_months = 1e-300", "lower the first"]);
     assert!(m.len() < 250, "{m}");
 }
+
+#[test]
+fn a_distribution_field_the_distribution_does_not_use_is_refused() {
+    // Issue 12: `mode` on a uniform was silently ignored.
+    let m =
+        err("[uncertainty]\n\"fab.wafer_cost_kusd\" = { dist = \"uniform\", low = 20.0, mode = 30.0, high = 40.0 }\n");
+    assert_has(&m, &["x.toml:2:", "dist = \"uniform\" does not use `mode`; it takes low, high"]);
+}

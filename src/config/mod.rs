@@ -551,6 +551,26 @@ fn parse_uncertainty(cx: &Ctx, raw: &RawConfig) -> Result<Uncertainty, ConfigErr
                 cx.err(spanned, format!("uncertainty.\"{path}\": dist = \"{}\" needs a finite `{field}`", d.dist))
             })
         };
+        // A field the distribution does not use is a mistake (`mode` on a uniform reads
+        // as if it centred it), never silently ignored.
+        let used: &[&str] = match d.dist.as_str() {
+            "uniform" => &["low", "high"],
+            "triangular" => &["low", "mode", "high"],
+            _ => &["median", "sigma", "low", "high"],
+        };
+        let given = [("low", d.low), ("high", d.high), ("mode", d.mode), ("median", d.median), ("sigma", d.sigma)];
+        if let Some((field, _)) = given.iter().find(|(f, v)| v.is_some() && !used.contains(f))
+            && ["uniform", "triangular", "lognormal"].contains(&d.dist.as_str())
+        {
+            return Err(cx.err(
+                spanned,
+                format!(
+                    "uncertainty.\"{path}\": dist = \"{}\" does not use `{field}`; it takes {}",
+                    d.dist,
+                    used.join(", ")
+                ),
+            ));
+        }
         let dist = match d.dist.as_str() {
             "uniform" => Distribution::Uniform { low: need(d.low, "low")?, high: need(d.high, "high")? },
             "triangular" => Distribution::Triangular {
