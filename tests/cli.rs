@@ -369,3 +369,26 @@ fn an_adapter_that_matches_nothing_is_bad_input_even_under_auto() {
         );
     }
 }
+
+#[test]
+fn a_huge_evaluate_says_how_long_it_will_take() {
+    // Issue 12: `evaluate --sample 1000000000000` started with no estimate or warning.
+    let dir = tempfile::tempdir().unwrap();
+    let out = terafab()
+        .args([
+            "evaluate",
+            "configs/smoke.toml",
+            "--sample",
+            "1000000000000",
+            "--costs-only",
+            "--backend",
+            "cpu",
+            "--out",
+        ])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1000000000000 policies will take about"), "{stderr}");
+}

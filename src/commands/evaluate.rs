@@ -147,6 +147,18 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
             }
         }
         done += n as u64;
+        // A long job says how long, once, from the pace of its first chunk.
+        if done == n as u64 && done < total && !quiet {
+            let estimate = start.elapsed().as_secs_f64() * total as f64 / done as f64;
+            if estimate > 3600.0 {
+                eprintln!(
+                    "evaluate: {total} policies will take about {:.1} hours at this pace (the first {done} took {:.0} s); \
+                     Ctrl-C stops it",
+                    estimate / 3600.0,
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
     }
     if let Some(p) = pol {
         p.into_inner().map_err(|e| e.into_error())?.commit()?;
