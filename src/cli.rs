@@ -118,7 +118,7 @@ pub struct OptimizeArgs {
     #[arg(long, value_name = "EVALS", value_parser = clap::value_parser!(u64).range(1..))]
     pub budget: Option<u64>,
     /// Wall-clock limit in seconds; the run stops after the generation that crosses it
-    #[arg(long, value_name = "SECONDS", value_parser = positive_seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = run_seconds)]
     pub time: Option<f64>,
     /// Continue the run in this folder (after a crash, a kill or a reboot)
     #[arg(long, value_name = "DIR")]
@@ -131,6 +131,16 @@ pub struct OptimizeArgs {
 /// The longest wall-clock limit a flag takes: 10^8 s (about 3 years); beyond it a
 /// deadline no longer fits the clock's arithmetic, and no run is meant to last longer.
 const MAX_SECONDS: f64 = 1e8;
+
+/// `--time`: the range `search.time_seconds` takes in a config (0.1 s to 10^7 s): below
+/// it no chunk of work finishes, and a run could never write its results.
+fn run_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.1..=1e7).contains(&v) => Ok(v),
+        Ok(v) if v.is_finite() && v > 0.0 => Err(format!("`{s}` seconds is outside 0.1 to 1e7 (about 4 months)")),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
+}
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {

@@ -41,6 +41,15 @@ pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// A value to quote in an error: at most 80 characters, then `...`.
+pub fn shorten(value: &str) -> String {
+    let mut s: String = value.chars().take(80).collect();
+    if value.chars().count() > 80 {
+        s.push_str("...");
+    }
+    s
+}
+
 /// [`read_bounded`], as UTF-8 text.
 pub fn read_bounded_text(path: &Path, max_bytes: u64) -> Result<String, String> {
     String::from_utf8(read_bounded(path, max_bytes)?).map_err(|e| {

@@ -288,8 +288,8 @@ fn a_config_of_model_version_1_names_the_renamed_key() {
 #[test]
 fn wall_clock_limits_beyond_the_clock_are_refused_not_a_panic() {
     // Issue 12: `optimize --time 1e19` overflowed an Instant and panicked.
-    for t in ["1e19", "1e308"] {
-        fails_with_bad_input(&["optimize", "--time", t, "--budget", "10"], "about 3 years");
+    for t in ["1e19", "1e308", "1e-9"] {
+        fails_with_bad_input(&["optimize", "--time", t, "--budget", "10"], "outside 0.1 to 1e7");
     }
     fails_with_bad_input(&["bench", "--min-seconds", "1e19"], "about 3 years");
 }
@@ -391,4 +391,17 @@ fn a_huge_evaluate_says_how_long_it_will_take() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("1000000000000 policies will take about"), "{stderr}");
+}
+
+#[test]
+fn a_closed_or_full_stdout_stops_with_a_message_not_a_panic() {
+    // Issue 12 (hostile review): `terafab ... | head -1` and `> /dev/full` panicked.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("terafab"))
+        .args(["config", "show"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("standard output is closed or full") && !stderr.contains("panicked"), "{stderr}");
 }

@@ -423,9 +423,15 @@ fn damaged_or_edited_run_state_is_refused_by_name_not_resumed() {
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;
     std::fs::write(&pipeline, &flipped).unwrap();
-    resume("pipeline.bin: damaged or edited");
+    resume("pipeline.bin: damaged, edited or from another run");
     std::fs::write(&pipeline, vec![0u8; good.len()]).unwrap();
     resume("pipeline.bin: not a terafab checkpoint");
+    std::fs::write(&pipeline, &good).unwrap();
+    // Whole and unchanged, but another run's (here: another search seed): refused too.
+    let other = tmp.path().join("other");
+    optimize_smoke(&other, &["--seed", "9"]);
+    std::fs::copy(other.join("checkpoint").join("pipeline.bin"), &pipeline).unwrap();
+    resume("from another run");
     std::fs::write(&pipeline, &good).unwrap();
 
     let manifest = dir.join("run.json");

@@ -13,16 +13,17 @@ use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;
 
-/// The largest policy CSV `evaluate --policies` reads.
-const MAX_POLICY_CSV_BYTES: u64 = 1 << 34;
+/// The largest policy CSV `evaluate --policies` reads (about 3.5M policies of 20 knots
+/// written at full precision); its values are held in memory as f64.
+const MAX_POLICY_CSV_BYTES: u64 = 1 << 30;
 
 /// Reads policy vectors from a CSV: numbers only, optionally a header row and a leading
 /// `candidate` column.
 pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
     let name = path.display();
     let bad = |m: String| -> anyhow::Error { BadInput(format!("--policies {name}: {m}")).into() };
-    // A regular file only (a FIFO or /dev/zero would block or never end), and no bigger
-    // than 2^34 bytes (~1.6 GB of f64 policies).
+    // A regular file only (a FIFO or /dev/zero would block or never end), no bigger than
+    // MAX_POLICY_CSV_BYTES.
     let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
     if !meta.is_file() {
         return Err(bad("is not a regular file (a directory, device, FIFO or socket); give a CSV file".into()));
@@ -58,6 +59,7 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
                     .enumerate()
                     .find(|(_, f)| f.trim().parse::<f64>().is_err())
                     .expect("a field that is not a number");
+                let f = crate::input::shorten(f);
                 return Err(bad(format!(
                     "row 1 column {}: `{f}` is not a number, and row 1 is not a header (a header names the columns \
                      `candidate` (optional), {}, {}, ... {} as `terafab evaluate` writes them)",
@@ -75,8 +77,9 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
         }
         for (j, f) in fields.iter().enumerate() {
             let column = j + 1 + usize::from(skip_first_column);
-            let x: f64 =
-                f.trim().parse().map_err(|_| bad(format!("row {} column {column}: `{f}` is not a number", i + 1)))?;
+            let x: f64 = f.trim().parse().map_err(|_| {
+                bad(format!("row {} column {column}: `{}` is not a number", i + 1, crate::input::shorten(f)))
+            })?;
             if !(x.is_finite() && x.abs() <= GENE_BOUND) {
                 return Err(bad(format!(
                     "row {} column {column} ({}): {x} is outside the gene box: every value must be finite and within \

@@ -48,8 +48,22 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
         ))
         .into());
     }
+    if dir.exists() && !dir.is_dir() {
+        return Err(BadInput(format!("--out {}: is a file, not a folder", dir.display())).into());
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the run folder {}", dir.display()))?;
     let path = dir.join(LOCK_FILE);
+    // Never follow a link or open a device in the user's name: the lock is a plain file.
+    if let Ok(meta) = std::fs::symlink_metadata(&path)
+        && !meta.file_type().is_file()
+    {
+        return Err(BadInput(format!(
+            "--out {}: {} is not a regular file (a link, folder or device); remove it",
+            dir.display(),
+            path.display()
+        ))
+        .into());
+    }
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -115,6 +129,26 @@ mod tests {
         let _lock = lock_run_folder(dir.path(), Writer::Optimize).unwrap();
         assert!(!left.exists());
         assert!(dir.path().join("summary.json").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_link_is_refused_and_its_target_left_alone() {
+        // Issue 12 (hostile review): a symlinked .terafab.lock overwrote what it pointed to.
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "precious").unwrap();
+        let out = dir.path().join("run");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&victim, out.join(LOCK_FILE)).unwrap();
+        let e = lock_run_folder(&out, Writer::Simulate).unwrap_err();
+        assert!(format!("{e:#}").contains("is not a regular file"), "{e:#}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        let file = dir.path().join("afile");
+        std::fs::write(&file, "x").unwrap();
+        assert!(
+            format!("{:#}", lock_run_folder(&file, Writer::Simulate).unwrap_err()).contains("is a file, not a folder")
+        );
     }
 
     #[test]

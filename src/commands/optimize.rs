@@ -165,7 +165,9 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
             out.display()
         );
     }
-    let ckpt = checkpoint_dir(&out);
+    // Checkpoints are bound to this run: its manifest's checksum.
+    let run_id: [u8; 32] = Sha256::digest(manifest.sha256.as_deref().unwrap_or_default().as_bytes()).into();
+    let ckpt = checkpoint_dir(&out, run_id);
     let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
     let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
     write_outputs(&out, &exp, &outcome)?;

@@ -5,7 +5,7 @@
 //! after every screening chunk and stage, and argmin checkpoints the solvers, so a run
 //! killed at any instant resumes to the same result.
 
-use super::checkpoint::{AtomicCheckpoint, read_checkpoint, to_bytes};
+use super::checkpoint::{AtomicCheckpoint, RunId, read_checkpoint, to_bytes};
 use super::cmaes::{CmaEs, CmaState};
 use super::cost::SeamCost;
 use super::progress::Progress;
@@ -132,22 +132,26 @@ impl RunState {
 
 /// Where a run keeps its checkpoints.
 #[derive(Debug, Clone)]
-pub struct CheckpointDir(pub PathBuf);
+pub struct CheckpointDir {
+    pub dir: PathBuf,
+    /// The run every checkpoint here belongs to (files from another run are refused).
+    pub run: RunId,
+}
 
 impl CheckpointDir {
     fn pipeline(&self) -> PathBuf {
-        self.0.join("pipeline.bin")
+        self.dir.join("pipeline.bin")
     }
     fn solver(&self, stage: &str) -> PathBuf {
-        self.0.join(format!("{stage}.bin"))
+        self.dir.join(format!("{stage}.bin"))
     }
     /// The saved run state, if there is one.
     pub fn load(&self) -> Result<Option<RunState>> {
         let path = self.pipeline();
-        read_checkpoint(&path)
+        read_checkpoint(&path, &self.run)
     }
     fn save(&self, state: &RunState) -> Result<()> {
-        write_atomic(&self.pipeline(), &to_bytes(state)?)
+        write_atomic(&self.pipeline(), &to_bytes(state, &self.run)?)
     }
 }
 
@@ -163,11 +167,25 @@ pub fn run(
 ) -> Result<RunState> {
     let mut st = match checkpoints.map(CheckpointDir::load).transpose()?.flatten() {
         Some(saved) => {
-            anyhow::ensure!(
-                saved.plan == plan,
-                "the checkpoint was made with other search settings ({:?}) than this run's ({plan:?})",
-                saved.plan
-            );
+            if saved.plan != plan {
+                // Name the settings that differ, not two debug dumps.
+                let (a, b) = (serde_json::to_value(&saved.plan)?, serde_json::to_value(&plan)?);
+                let differ: Vec<String> = a
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, v)| b.get(k.as_str()) != Some(v))
+                    .map(|(k, v)| {
+                        format!("{k} {v} there, {} here", b.get(k.as_str()).unwrap_or(&serde_json::Value::Null))
+                    })
+                    .collect();
+                return Err(crate::input::BadInput(format!(
+                    "{}: made with other search settings than this run's ({}); restore it, or start a new run",
+                    checkpoints.map_or(String::new(), |c| c.pipeline().display().to_string()),
+                    differ.join(", ")
+                ))
+                .into());
+            }
             saved
         }
         None => RunState::new(plan),
@@ -235,7 +253,7 @@ pub fn run(
                     };
                     progress.stage(&name, st.evals + budget);
                     let file = format!("population-{k}");
-                    let path = checkpoints.map(|c| c.solver(&file));
+                    let path = checkpoints.map(|c| (c.solver(&file), c.run));
                     let seam = SeamCost::new(cost).with_deadline(deadline).with_progress(&report);
                     let run = PopulationRun { budget, index: k, checkpoint: path };
                     let best = match st.plan.solver {
@@ -265,7 +283,7 @@ pub fn run(
                 let budget = st.plan.polish_evals.min(st.plan.budget_evals.saturating_sub(st.evals));
                 if let Some((_, x)) = st.best.clone().filter(|_| budget > dim as u64 + 1) {
                     progress.stage("polish", st.evals + budget);
-                    let path = checkpoints.map(|c| c.solver("polish"));
+                    let path = checkpoints.map(|c| (c.solver("polish"), c.run));
                     let seam = SeamCost::new(cost).with_deadline(deadline).with_progress(&report);
                     let tracked = polish(&st, seam, &x, budget, path)?;
                     absorb(&mut st, tracked, "polish (Nelder-Mead)");
@@ -398,10 +416,13 @@ type StageResult<S> = (Tracked<S>, TerminationStatus);
 macro_rules! execute {
     ($seam:expr, $tracked:expr, $path:expr, $every:expr, $configure:expr) => {{
         let mut ex = Executor::new($seam, $tracked).configure($configure).ctrlc(false);
-        if let Some(p) = $path {
-            ex = ex.checkpointing(AtomicCheckpoint::new(p, $every));
+        if let Some((p, run)) = $path {
+            ex = ex.checkpointing(AtomicCheckpoint::new(p, $every, run));
         }
-        let res = ex.run().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        // A checkpoint refused as bad input stays bad input (exit 2).
+        let res = ex.run().map_err(|e| {
+            if e.downcast_ref::<crate::input::BadInput>().is_some() { e } else { anyhow::anyhow!("{e:#}") }
+        })?;
         let status = res.state().get_termination_status().clone();
         (res.solver, status)
     }};
@@ -414,7 +435,7 @@ struct PopulationRun {
     budget: u64,
     /// Which run (0-based): it starts at the `index`-th best screened candidate.
     index: usize,
-    checkpoint: Option<PathBuf>,
+    checkpoint: Option<(PathBuf, RunId)>,
 }
 
 /// Every CMA-ES run starts at the best screened candidate (the screening's first point is
@@ -437,7 +458,7 @@ type SwarmState = argmin::core::PopulationState<Particle<Vec<f64>, f64>, f64>;
 fn population_pso(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Result<StageResult<Swarm>> {
     let (p, run, budget, path) = (&st.plan, r.index, r.budget, r.checkpoint);
     let (dim, bound) = (seam.dim(), seam.bound());
-    let resuming = path.as_ref().is_some_and(|p| p.exists());
+    let resuming = path.as_ref().is_some_and(|(p, _)| p.exists());
     // The swarm starts at the screened seeds plus uniform points of the box, with small
     // random velocities (argmin's own start is uniform with velocities the box's width).
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x9507 ^ run as u64);
@@ -469,7 +490,7 @@ fn polish(
     seam: SeamCost<'_>,
     x: &[f64],
     budget: u64,
-    path: Option<PathBuf>,
+    path: Option<(PathBuf, RunId)>,
 ) -> Result<StageResult<NelderMead<Vec<f64>, f64>>> {
     let (dim, bound) = (x.len(), seam.bound());
     let step = 0.05 * bound;
@@ -487,6 +508,6 @@ fn polish(
 }
 
 /// Where `optimize` keeps checkpoints inside its output folder.
-pub fn checkpoint_dir(out: &Path) -> CheckpointDir {
-    CheckpointDir(out.join("checkpoint"))
+pub fn checkpoint_dir(out: &Path, run: RunId) -> CheckpointDir {
+    CheckpointDir { dir: out.join("checkpoint"), run }
 }
