@@ -322,7 +322,15 @@ pub fn pick_scenario(exp: &Experiment, which: &str) -> Result<model::Params<f64>
 
 /// `--out`, or `runs/<name>-<UTC timestamp>`.
 pub fn out_dir(g: &GlobalArgs, exp: &Experiment) -> PathBuf {
-    g.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-{}", exp.name, utc_stamp())))
+    g.out.clone().unwrap_or_else(|| {
+        // Two commands in the same second must not share a folder: the second gets -2, -3...
+        let stem = format!("{}-{}", exp.name, utc_stamp());
+        let runs = PathBuf::from("runs");
+        (1..)
+            .map(|k| runs.join(if k == 1 { stem.clone() } else { format!("{stem}-{k}") }))
+            .find(|p| !p.exists())
+            .expect("an unused folder name")
+    })
 }
 
 /// `YYYYMMDDTHHMMSSZ` now, from the system clock.

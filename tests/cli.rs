@@ -405,3 +405,19 @@ fn a_closed_or_full_stdout_stops_with_a_message_not_a_panic() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("standard output is closed or full") && !stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn commands_in_the_same_second_get_their_own_default_folders() {
+    // Issue 12 (hostile review): two runs without --out in one second shared a folder.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::canonicalize("configs/smoke.toml").unwrap();
+    for policy in ["balanced", "ground-only", "balanced"] {
+        terafab()
+            .current_dir(dir.path())
+            .args(["simulate", config.to_str().unwrap(), "--policy", policy, "--quiet"])
+            .assert()
+            .success();
+    }
+    let folders = std::fs::read_dir(dir.path().join("runs")).unwrap().count();
+    assert_eq!(folders, 3);
+}

@@ -90,10 +90,12 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
     }
     // Holding the lock, nobody else writes here: temporary files are what a killed or
     // failed run left behind.
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(crate::report::TEMP_PREFIX) {
-                let _ = std::fs::remove_file(e.path());
+    for folder in [dir.to_path_buf(), dir.join("checkpoint")] {
+        if let Ok(entries) = std::fs::read_dir(&folder) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(crate::report::TEMP_PREFIX) {
+                    let _ = std::fs::remove_file(e.path());
+                }
             }
         }
     }
@@ -125,9 +127,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let left = dir.path().join(format!("{}abc123", crate::report::TEMP_PREFIX));
         std::fs::write(&left, "half a summary").unwrap();
+        std::fs::create_dir(dir.path().join("checkpoint")).unwrap();
+        let left_in_checkpoint = dir.path().join("checkpoint").join(format!("{}x", crate::report::TEMP_PREFIX));
+        std::fs::write(&left_in_checkpoint, "half a checkpoint").unwrap();
         std::fs::write(dir.path().join("summary.json"), "{}").unwrap();
         let _lock = lock_run_folder(dir.path(), Writer::Optimize).unwrap();
-        assert!(!left.exists());
+        assert!(!left.exists() && !left_in_checkpoint.exists());
         assert!(dir.path().join("summary.json").exists());
     }
 

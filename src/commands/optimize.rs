@@ -57,6 +57,12 @@ impl Manifest {
                 Some("holds a config_text whose hash is not its config_sha256".into())
             }
             Some(_) if self.plan.seed != self.seed => Some("names a seed its plan was not made with".into()),
+            Some(_) if self.plan.problem().is_some() => {
+                Some(format!("holds a plan that cannot run ({})", self.plan.problem().unwrap_or_default()))
+            }
+            Some(_) if self.time_seconds.is_some_and(|t| !(0.1..=1e7).contains(&t)) => {
+                Some("holds a time limit outside 0.1 to 1e7 s".into())
+            }
             Some(_) => None,
         })
     }
@@ -239,6 +245,36 @@ fn resume(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_re_signed_manifest_with_a_plan_that_cannot_run_is_refused() {
+        // Issue 12 (hostile review): run.json re-signed with sweep_chunk = 0 resumed into
+        // an endless loop.
+        let exp = crate::config::default_experiment();
+        let plan = resolve_plan(&exp.search, 42, Some(12_345), DeviceClass::Cpu).unwrap();
+        let m = Manifest {
+            model_version: crate::model::MODEL_VERSION,
+            config_source: exp.source.clone(),
+            config_name: exp.name.clone(),
+            config_text: exp.text.clone(),
+            config_sha256: exp.sha256.clone(),
+            seed: 42,
+            backend: exp.backend,
+            adapter: None,
+            plan,
+            time_seconds: None,
+            terafab_version: "test".into(),
+            sha256: None,
+        };
+        assert_eq!(m.clone().signed().unwrap().damage().unwrap(), None);
+        let mut broken = m.clone();
+        broken.plan.sweep_chunk = 0;
+        let why = broken.signed().unwrap().damage().unwrap().unwrap();
+        assert!(why.contains("cannot run (sweep_chunk is 0)"), "{why}");
+        let mut slow = m;
+        slow.time_seconds = Some(-1.0);
+        assert!(slow.signed().unwrap().damage().unwrap().unwrap().contains("time limit"));
+    }
 
     #[test]
     fn the_manifest_round_trips_the_plan_exactly() {

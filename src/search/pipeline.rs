@@ -50,6 +50,24 @@ pub struct Plan {
     pub compare_random: bool,
 }
 
+impl Plan {
+    /// Why this plan cannot run, if it cannot: what a plan read back from disk must meet
+    /// (one `optimize` makes always does).
+    pub fn problem(&self) -> Option<String> {
+        let bad = [
+            (self.budget_evals == 0, "budget_evals is 0"),
+            (self.screening == 0 || self.screening > self.budget_evals, "screening is 0 or above the budget"),
+            (self.seeds_from_screening == 0, "seeds_from_screening is 0"),
+            (self.population < 2, "population is under 2"),
+            (self.population_runs == 0, "population_runs is 0"),
+            (!(self.sigma0.is_finite() && self.sigma0 > 0.0), "sigma0 is not a positive number"),
+            (self.checkpoint_every == 0, "checkpoint_every is 0"),
+            (self.sweep_chunk == 0, "sweep_chunk is 0"),
+        ];
+        bad.iter().find(|(b, _)| *b).map(|(_, why)| why.to_string())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     Screening,
