@@ -38,6 +38,24 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The signed manifest of a new run of `exp` under `plan`.
+    pub fn new(exp: &Experiment, plan: Plan, adapter: Option<String>) -> Result<Self> {
+        Manifest {
+            model_version: crate::model::MODEL_VERSION,
+            config_source: exp.source.clone(),
+            config_name: exp.name.clone(),
+            config_text: exp.text.clone(),
+            config_sha256: exp.sha256.clone(),
+            seed: exp.seed,
+            backend: exp.backend,
+            adapter,
+            plan,
+            time_seconds: exp.search.time_seconds,
+            terafab_version: env!("CARGO_PKG_VERSION").into(),
+            sha256: None,
+        }
+        .signed()
+    }
     fn digest(&self) -> Result<String> {
         let unsigned = Manifest { sha256: None, ..self.clone() };
         Ok(format!("{:x}", Sha256::digest(serde_json::to_string(&unsigned)?.as_bytes())))
@@ -136,21 +154,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
         Some(m) => m,
         None => {
             let plan = resolve_plan(&exp.search, exp.seed, args.budget, ev.device_class())?;
-            let m = Manifest {
-                model_version: crate::model::MODEL_VERSION,
-                config_source: exp.source.clone(),
-                config_name: exp.name.clone(),
-                config_text: exp.text.clone(),
-                config_sha256: exp.sha256.clone(),
-                seed: exp.seed,
-                backend: exp.backend,
-                adapter,
-                plan,
-                time_seconds: exp.search.time_seconds,
-                terafab_version: env!("CARGO_PKG_VERSION").into(),
-                sha256: None,
-            }
-            .signed()?;
+            let m = Manifest::new(&exp, plan, adapter)?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
         }
@@ -251,22 +255,9 @@ mod tests {
         // Issue 12 (hostile review): run.json re-signed with sweep_chunk = 0 resumed into
         // an endless loop.
         let exp = crate::config::default_experiment();
-        let plan = resolve_plan(&exp.search, 42, Some(12_345), DeviceClass::Cpu).unwrap();
-        let m = Manifest {
-            model_version: crate::model::MODEL_VERSION,
-            config_source: exp.source.clone(),
-            config_name: exp.name.clone(),
-            config_text: exp.text.clone(),
-            config_sha256: exp.sha256.clone(),
-            seed: 42,
-            backend: exp.backend,
-            adapter: None,
-            plan,
-            time_seconds: None,
-            terafab_version: "test".into(),
-            sha256: None,
-        };
-        assert_eq!(m.clone().signed().unwrap().damage().unwrap(), None);
+        let plan = resolve_plan(&exp.search, exp.seed, Some(12_345), DeviceClass::Cpu).unwrap();
+        let m = Manifest::new(&exp, plan, None).unwrap();
+        assert_eq!(m.damage().unwrap(), None);
         let mut broken = m.clone();
         broken.plan.sweep_chunk = 0;
         let why = broken.signed().unwrap().damage().unwrap().unwrap();
