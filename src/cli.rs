@@ -34,8 +34,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub adapter: Option<String>,
     /// Seed of the search and of quasi-random samples (default: the config's run.seed); the
-    /// scenarios come from the config's scenarios.seed, whatever this is
-    #[arg(long, global = true)]
+    /// scenarios come from the config's scenarios.seed, whatever this is. At most 2^63 - 1,
+    /// the most `run.seed` takes, so every run's seed can be written into a config
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Output folder (default: runs/<config-name>-<UTC timestamp>)
     #[arg(long, global = true, value_name = "DIR")]

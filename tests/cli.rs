@@ -421,3 +421,9 @@ fn commands_in_the_same_second_get_their_own_default_folders() {
     let folders = std::fs::read_dir(dir.path().join("runs")).unwrap().count();
     assert_eq!(folders, 3);
 }
+
+#[test]
+fn a_seed_a_config_cannot_hold_is_refused() {
+    // Issue 12 (hostile review): --seed took 2^64 - 1 while run.seed takes at most 2^63 - 1.
+    fails_with_bad_input(&["simulate", "--policy", "balanced", "--seed", "18446744073709551615"], "--seed");
+}
