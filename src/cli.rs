@@ -137,7 +137,7 @@ const MAX_SECONDS: f64 = 1e8;
 /// it no chunk of work finishes, and a run could never write its results.
 fn run_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if (0.1..=1e7).contains(&v) => Ok(v),
+        Ok(v) if config::TIME_SECONDS.contains(&v) => Ok(v),
         Ok(v) if v.is_finite() && v > 0.0 => Err(format!("`{s}` seconds is outside 0.1 to 1e7 (about 4 months)")),
         _ => Err(format!("`{s}` is not a positive number of seconds")),
     }

@@ -17,9 +17,9 @@ pub const MAX_TEXT_FILE_BYTES: u64 = 4 << 20;
 /// covariance matrix): ~1 MB at the default sizes.
 pub const MAX_STATE_FILE_BYTES: u64 = 256 << 20;
 
-/// Reads a regular file of at most `max_bytes`. The error says what is wrong in plain
-/// words, without the path (callers put the path or flag in front).
-pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+/// That `path` is a regular file of at most `max_bytes` (followed through links), and its
+/// length; for readers that stream the file themselves.
+pub fn check_file(path: &Path, max_bytes: u64) -> Result<u64, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it ({e})"))?;
     if meta.is_dir() {
         return Err("is a directory, not a file".into());
@@ -30,7 +30,14 @@ pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     if meta.len() > max_bytes {
         return Err(format!("is {} bytes, more than the {max_bytes} this kind of file may have", meta.len()));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Ok(meta.len())
+}
+
+/// Reads a regular file of at most `max_bytes`. The error says what is wrong in plain
+/// words, without the path (callers put the path or flag in front).
+pub fn read_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    let len = check_file(path, max_bytes)?;
+    let mut bytes = Vec::with_capacity(len as usize);
     // `take` holds the limit even if the file grows while it is read.
     std::fs::File::open(path)
         .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))

@@ -35,11 +35,14 @@ pub fn make_evaluator(
         // candidates, no bounds checks): the lanes measure ~3.6x faster (README,
         // "Throughput"). So auto takes a hardware GPU, else the CPU, unless an adapter is
         // named.
-        BackendChoice::Auto if adapter.is_none() && crate::gpu::adapter::default_adapter_if_software().is_some() => {
-            let software = crate::gpu::adapter::default_adapter_if_software().map(|a| a.name).unwrap_or_default();
+        BackendChoice::Auto
+            if let Some(software) =
+                adapter.is_none().then(crate::gpu::adapter::default_adapter_if_software).flatten() =>
+        {
             note(&format!(
-                "backend auto: the only GPU is a software one ({software}); the CPU's SIMD lanes are faster, so \
-                 using the CPU (--backend gpu uses it anyway)"
+                "backend auto: the only GPU is a software one ({}); the CPU's SIMD lanes are faster, so using the \
+                 CPU (--backend gpu uses it anyway)",
+                software.name
             ));
             Ok(cpu(problem))
         }

@@ -24,13 +24,7 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
     let bad = |m: String| -> anyhow::Error { BadInput(format!("--policies {name}: {m}")).into() };
     // A regular file only (a FIFO or /dev/zero would block or never end), no bigger than
     // MAX_POLICY_CSV_BYTES.
-    let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot read it ({e})")))?;
-    if !meta.is_file() {
-        return Err(bad("is not a regular file (a directory, device, FIFO or socket); give a CSV file".into()));
-    }
-    if meta.len() > MAX_POLICY_CSV_BYTES {
-        return Err(bad(format!("is {} bytes, more than the {MAX_POLICY_CSV_BYTES} allowed", meta.len())));
-    }
+    crate::input::check_file(path, MAX_POLICY_CSV_BYTES).map_err(bad)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_path(path)

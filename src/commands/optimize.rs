@@ -75,10 +75,8 @@ impl Manifest {
                 Some("holds a config_text whose hash is not its config_sha256".into())
             }
             Some(_) if self.plan.seed != self.seed => Some("names a seed its plan was not made with".into()),
-            Some(_) if self.plan.problem().is_some() => {
-                Some(format!("holds a plan that cannot run ({})", self.plan.problem().unwrap_or_default()))
-            }
-            Some(_) if self.time_seconds.is_some_and(|t| !(0.1..=1e7).contains(&t)) => {
+            Some(_) if let Some(why) = self.plan.problem() => Some(format!("holds a plan that cannot run ({why})")),
+            Some(_) if self.time_seconds.is_some_and(|t| !config::TIME_SECONDS.contains(&t)) => {
                 Some("holds a time limit outside 0.1 to 1e7 s".into())
             }
             Some(_) => None,

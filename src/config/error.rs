@@ -33,11 +33,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The longest value an error message quotes.
-const MAX_QUOTED_VALUE: usize = 80;
-
 /// The key a byte offset of a TOML text falls on, as `section.key` (or `section."a.b"`),
-/// and the value written after its `=` (cut to [`MAX_QUOTED_VALUE`] characters). Read
+/// and the value written after its `=` (cut by [`crate::input::shorten`]). Read
 /// from the text itself, so it works where the parser gave up.
 pub fn key_at(text: &str, offset: usize) -> Option<(String, String)> {
     let offset = offset.min(text.len());
@@ -60,11 +57,7 @@ pub fn key_at(text: &str, offset: usize) -> Option<(String, String)> {
         _ => key.to_string(),
     };
     let value = value.split(" #").next().unwrap_or(value).trim();
-    let mut quoted: String = value.chars().take(MAX_QUOTED_VALUE).collect();
-    if value.chars().count() > MAX_QUOTED_VALUE {
-        quoted.push_str("...");
-    }
-    Some((path, quoted))
+    Some((path, crate::input::shorten(value)))
 }
 
 /// A TOML or serde parse error in plain words, naming the key and the value where the

@@ -492,6 +492,10 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
     Ok(p)
 }
 
+/// A run's wall-clock limit, seconds: `search.time_seconds`, `--time` and a resumed
+/// run.json all take this range (below it no chunk of work finishes).
+pub const TIME_SECONDS: std::ops::RangeInclusive<f64> = 0.1..=1e7;
+
 /// `[funding] schedule` of a config that leaves it out: the default config's.
 pub const DEFAULT_FUNDING: [(&str, f64); 3] = [("2026-04", 15.0), ("2030-01", 10.0), ("2036-01", 0.0)];
 
@@ -667,7 +671,7 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         time_seconds: s
             .time_seconds
             .as_ref()
-            .map(|_| cx.float(&s.time_seconds, "search.time_seconds", 0.0, 0.1, 1e7))
+            .map(|_| cx.float(&s.time_seconds, "search.time_seconds", 0.0, *TIME_SECONDS.start(), *TIME_SECONDS.end()))
             .transpose()?,
         checkpoint_every: cx.int(&s.checkpoint_every, "search.checkpoint_every", 10, 1, 1 << 20)? as usize,
         polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
