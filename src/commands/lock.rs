@@ -84,8 +84,13 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
             ))
             .into());
         }
+        // Some cluster filesystems refuse flock: say so once and go on without the lock
+        // (DECISIONS.md, "Locks and shards").
         Err(TryLockError::Error(e)) => {
-            return Err(e).with_context(|| format!("cannot lock {}", path.display()));
+            eprintln!(
+                "warning: {} cannot be locked on this filesystem ({e}); nothing stops a second writer in this folder",
+                path.display()
+            );
         }
     }
     // Holding the lock, nobody else writes here: temporary files are what a killed or

@@ -27,30 +27,47 @@ pub struct Paths<R> {
     pub supply_capacity_gw_per_month: R,
 }
 
-impl Paths<f64> {
-    /// The paths in month `month` (0 = the start month) of scenario `p`.
-    pub fn at(p: &Params<f64>, month: usize) -> Self {
-        let years = month as f64 / 12.0;
-        let trend = |annual_rate: f64| (years * annual_rate.ln_1p()).exp();
+impl<R: Real> Paths<R> {
+    /// The paths in each month of a horizon of scenario `p` (month 0 = the start).
+    /// Generic so that `flops.rs` can count this work as the un-hoisted step did it
+    /// (DECISIONS.md: hoisting shows as speed, not as fewer FLOP): the log-rates once, then
+    /// the month's exponentials.
+    pub fn series(p: &Params<R>, horizon_months: usize) -> Vec<Self> {
+        let one = R::lit(1.0);
+        let twelve = R::lit(12.0);
+        let ln = |annual_rate: R| (one + annual_rate).ln();
+        let (market_eff, process_eff) = (ln(p.chip_market_eff_growth_per_year), ln(p.chip_process_eff_growth_per_year));
+        let (price, rent, supply) = (
+            ln(p.market_chip_price_trend_per_year),
+            ln(p.demand_rental_trend_per_year),
+            ln(p.market_supply_growth_per_year),
+        );
         // The world market's growth rate decays from its initial to its final value with
         // time constant tau: ln W(y) = r_f y + (r_i - r_f) tau (1 - exp(-y / tau)).
-        let (r_i, r_f) = (p.demand_market_growth_initial.ln_1p(), p.demand_market_growth_final.ln_1p());
+        let (r_i, r_f) = (ln(p.demand_market_growth_initial), ln(p.demand_market_growth_final));
         let tau = p.demand_market_growth_decay_years;
-        let ln_world_growth = r_f * years + (r_i - r_f) * tau * (1.0 - (-years / tau).exp());
-        Paths {
-            market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start * trend(p.chip_market_eff_growth_per_year))
-                .min(p.chip_eff_ceiling_tflops_per_w),
-            process_eff_tflops_per_w: p.chip_eff_tflops_per_w_at_start * trend(p.chip_process_eff_growth_per_year),
-            chip_price_busd_per_gw: p.market_chip_price_busd_per_gw * trend(p.market_chip_price_trend_per_year),
-            rental_busd_per_gw_year: p.demand_rental_busd_per_gw_year * trend(p.demand_rental_trend_per_year),
-            world_busd_per_month: p.demand_market_busd_per_year_at_start / 12.0 * ln_world_growth.exp(),
-            supply_capacity_gw_per_month: p.market_supply_gw_per_year / 12.0 * trend(p.market_supply_growth_per_year),
-        }
+        (0..horizon_months)
+            .map(|month| {
+                let years = R::lit(month as f64 / 12.0);
+                let ln_world_growth = r_f * years + (r_i - r_f) * tau * (one - (-years / tau).exp());
+                Paths {
+                    market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start * (years * market_eff).exp())
+                        .min(p.chip_eff_ceiling_tflops_per_w),
+                    process_eff_tflops_per_w: p.chip_eff_tflops_per_w_at_start * (years * process_eff).exp(),
+                    chip_price_busd_per_gw: p.market_chip_price_busd_per_gw * (years * price).exp(),
+                    rental_busd_per_gw_year: p.demand_rental_busd_per_gw_year * (years * rent).exp(),
+                    world_busd_per_month: p.demand_market_busd_per_year_at_start / twelve * ln_world_growth.exp(),
+                    supply_capacity_gw_per_month: p.market_supply_gw_per_year / twelve * (years * supply).exp(),
+                }
+            })
+            .collect()
     }
+}
 
-    /// Every month of a horizon.
+impl Paths<f64> {
+    /// Every month of a horizon, in f64: the table the evaluators read.
     pub fn table(p: &Params<f64>, horizon_months: usize) -> Vec<Self> {
-        (0..horizon_months).map(|m| Self::at(p, m)).collect()
+        Self::series(p, horizon_months)
     }
 
     /// The values in the kernel's order.
