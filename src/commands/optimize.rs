@@ -31,6 +31,10 @@ pub struct Manifest {
     pub plan: Plan,
     pub time_seconds: Option<f64>,
     pub terafab_version: String,
+    /// The evaluator the run started on (`--backend auto`'s choice and why is in its
+    /// words, e.g. `cpu (2 threads, f32 x 8 SIMD lanes)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluator: Option<String>,
     /// SHA-256 of this manifest as compact JSON with this field empty: `--resume` refuses
     /// a run.json that was edited or damaged.
     #[serde(default)]
@@ -39,7 +43,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// The signed manifest of a new run of `exp` under `plan`.
-    pub fn new(exp: &Experiment, plan: Plan, adapter: Option<String>) -> Result<Self> {
+    pub fn new(exp: &Experiment, plan: Plan, adapter: Option<String>, evaluator: String) -> Result<Self> {
         Manifest {
             model_version: crate::model::MODEL_VERSION,
             config_source: exp.source.clone(),
@@ -52,6 +56,7 @@ impl Manifest {
             plan,
             time_seconds: exp.search.time_seconds,
             terafab_version: env!("CARGO_PKG_VERSION").into(),
+            evaluator: Some(evaluator),
             sha256: None,
         }
         .signed()
@@ -152,7 +157,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
         Some(m) => m,
         None => {
             let plan = resolve_plan(&exp.search, exp.seed, args.budget, ev.device_class())?;
-            let m = Manifest::new(&exp, plan, adapter)?;
+            let m = Manifest::new(&exp, plan, adapter, ev.describe())?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
         }
@@ -254,7 +259,7 @@ mod tests {
         // an endless loop.
         let exp = crate::config::default_experiment();
         let plan = resolve_plan(&exp.search, exp.seed, Some(12_345), DeviceClass::Cpu).unwrap();
-        let m = Manifest::new(&exp, plan, None).unwrap();
+        let m = Manifest::new(&exp, plan, None, "cpu".into()).unwrap();
         assert_eq!(m.damage().unwrap(), None);
         let mut broken = m.clone();
         broken.plan.sweep_chunk = 0;
