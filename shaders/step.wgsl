@@ -79,6 +79,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let fab_rate = delay3_rate(p.fab_construction_months);
     let pkg_rate = delay3_rate(p.packaging_construction_months);
     let ground_power_rate = delay3_rate(p.ground_power_lead_months);
+    let grid_rate = delay3_rate(p.ground_grid_lead_months);
     let datacenter_rate = delay3_rate(p.ground_datacenter_lead_months);
     let launch_rate = delay3_rate(p.space_launch_lead_months);
     let retire_rate = min(1.0 / p.fleet_chip_life_months, 1.0);
@@ -100,6 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let eflops_per_gw0 = p.initial_fleet_eff_tflops_per_w * 1000.0;
     let third = p.initial_fab_under_construction_kwspm / 3.0;
     let factory_third = p.initial_satellite_factory_under_construction_gw_per_month / 3.0;
+    let grid_third = p.initial_grid_under_construction_gw / 3.0;
     var cash_busd = p.initial_cash_busd;
     var fab_kwspm = 0.0;
     var fab_pipe = array<f32, 3>(third, third, third);
@@ -107,6 +109,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var pkg_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var ground_power_gw = p.initial_ground_power_gw;
     var ground_power_pipe = array<f32, 3>(0.0, 0.0, 0.0);
+    var grid_power_gw = 0.0;
+    var grid_pipe = array<f32, 3>(grid_third, grid_third, grid_third);
     var datacenter_gw = p.initial_datacenter_gw;
     var datacenter_pipe = array<f32, 3>(0.0, 0.0, 0.0);
     var launch_t_per_month = p.initial_launch_capacity_t_per_month;
@@ -191,7 +195,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
         // 2. Funding, revenue, electricity, debt service.
         var cash = cash_busd + funding[month];
-        let electricity_full = installed_ground_gw * it * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+        let grid_fraction = min(safe_div(grid_power_gw, ground_power_gw), 1.0);
+        let electricity_price = p.ground_electricity_busd_per_gw_month
+            + grid_fraction * (p.ground_grid_electricity_busd_per_gw_month - p.ground_electricity_busd_per_gw_month);
+        let electricity_full = installed_ground_gw * it * p.ground_pue * electricity_price;
         let keep_selling = 1.0 - design_fraction;
         let full_eflops = flops_ground_eflops + flops_space_eflops;
         let sold_list_full = keep_selling * full_eflops * ref_price;
@@ -274,12 +281,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let progress = min(safe_div(1.0, iteration_months), design_busd / p.design_mask_set_cost_busd);
         iterations = iterations + progress;
 
+        // Ground power: grid connections first (the venture's share of the world's new
+        // ones), then own plants with the rest of the channel's budget.
         let power_room = max(p.ground_power_cap_gw - ground_power_gw - ground_power_pipe[0] - ground_power_pipe[1]
-            - ground_power_pipe[2], 0.0);
-        let power_starts = min(min(al[CH_GROUND_POWER] * budget / p.ground_power_capex_busd_per_gw,
-            p.ground_power_build_cap_gw_per_month), power_room);
-        spend[CH_GROUND_POWER] = power_starts * p.ground_power_capex_busd_per_gw;
-        ground_power_gw = ground_power_gw + delay3(&ground_power_pipe, power_starts, ground_power_rate);
+            - ground_power_pipe[2] - grid_pipe[0] - grid_pipe[1] - grid_pipe[2], 0.0);
+        let grid_supply = p.ground_grid_max_share * paths[x + 6u];
+        let grid_starts = min(min(al[CH_GROUND_POWER] * budget / p.ground_grid_connection_busd_per_gw, grid_supply),
+            power_room);
+        let grid_spend = grid_starts * p.ground_grid_connection_busd_per_gw;
+        let power_starts = min(min(max(al[CH_GROUND_POWER] * budget - grid_spend, 0.0) / p.ground_power_capex_busd_per_gw,
+            p.ground_power_build_cap_gw_per_month), power_room - grid_starts);
+        spend[CH_GROUND_POWER] = grid_spend + power_starts * p.ground_power_capex_busd_per_gw;
+        let grid_new = delay3(&grid_pipe, grid_starts, grid_rate);
+        grid_power_gw = grid_power_gw + grid_new;
+        ground_power_gw = ground_power_gw + delay3(&ground_power_pipe, power_starts, ground_power_rate) + grid_new;
 
         let dc_starts = al[CH_DATACENTERS] * budget / p.ground_datacenter_capex_busd_per_gw;
         spend[CH_DATACENTERS] = al[CH_DATACENTERS] * budget;

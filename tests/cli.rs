@@ -96,7 +96,7 @@ fn simulate_writes_trajectory_and_summary_from_any_directory() {
 fn simulate_rejects_bad_policy_and_scenario_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.toml");
-    std::fs::write(&p, "format_version = 2\nmodel_version = 3\ninterpolation = \"linear\"\n[[knot]]\nfab = 1.0\n")
+    std::fs::write(&p, "format_version = 2\nmodel_version = 4\ninterpolation = \"linear\"\n[[knot]]\nfab = 1.0\n")
         .unwrap();
     fails_with_bad_input(
         &["simulate", "--policy", p.to_str().unwrap(), "--out", dir.path().to_str().unwrap()],

@@ -320,7 +320,7 @@ fn a_config_with_a_known_optimal_policy_is_solved() {
     let knot = "[[knot]]\nfab = 0.0\npackaging = 0.0\nmarket_chips = 1.0\ndesign = 0.0\niteration_infra = 0.0\n\
                  ground_power = 0.0\ndatacenters = 0.0\nlaunch = 0.0\nsatellite_factory = 0.0\nspace_power = 0.0\n\
                  design_compute_fraction = 0.0\nspend_fraction = 1.0\nborrow_fraction = 0.0\n";
-    let header = "format_version = 2\nmodel_version = 3\ninterpolation = \"linear\"\n";
+    let header = "format_version = 2\nmodel_version = 4\ninterpolation = \"linear\"\n";
     std::fs::write(&constructed, format!("{header}{knot}\n{knot}")).unwrap();
     terafab()
         .args(["simulate", "tests/data/market-only.toml", "--scenario", "all", "--quiet", "--policy"])

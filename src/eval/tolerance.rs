@@ -1,16 +1,23 @@
 //! The agreement the tests hold the float paths to, stated once. Costs are in the
 //! objective's unit: months for `time_to_target`, decades (log10) for the FLOP objectives.
+//!
+//! Why `time_to_target` needs a few hundredths of a month: a trajectory whose power is
+//! full makes chips into the free room, a difference of near-equal stocks (capacity less
+//! installed less inventory) that f32 keeps to ~1e-3 relative; the missed-target penalty
+//! (24 months per doubling) turns that into up to ~0.03 months. Measured at model version
+//! 4 on 10,000 random trajectories (`tests/gpu_vs_cpu.rs`, seed 100): worst 0.024 months
+//! GPU against CPU f32, 0.032 months CPU f32 against f64, both on one trajectory that
+//! stays power-bound for 50 months at a few GW; the next worst were 6e-3 and below.
 
 use crate::model::Objective;
 
 /// |f32 model - f64 model| over the full horizon. Measured worst over 300 random
-/// (policy, scenario) pairs at model version 3 with the exogenous paths read from the
-/// f64 table (tests/model_invariants.rs): 2.3e-3 months, 1.0e-5 and 8.0e-5 decades (a
-/// run that borrows to the edge of its credit line compounds f32 rounding in its debt);
-/// the bounds leave 4-30x room.
+/// (policy, scenario) pairs (tests/model_invariants.rs): 2.3e-3 months, 1.0e-5 and 8.0e-5
+/// decades (a run that borrows to the edge of its credit line compounds f32 rounding in
+/// its debt); 0.032 months over the 10,000 above.
 pub fn f32_vs_f64(objective: Objective) -> f64 {
     match objective {
-        Objective::TimeToTarget => 0.01,
+        Objective::TimeToTarget => 0.05,
         Objective::FinalFlops | Objective::CumulativeFlops => 3e-4,
     }
 }
@@ -18,10 +25,11 @@ pub fn f32_vs_f64(objective: Objective) -> f64 {
 /// |GPU kernel - CPU f32 model|: the same f32 operations in the same order on the same
 /// table of exogenous paths, so only the GPU's exp/log (and its fused multiply-adds)
 /// differ. Measured on lavapipe (tests/gpu_vs_cpu.rs, 10,000 random trajectories each):
-/// 3.2e-3 months, 3.4e-5 and 4.8e-5 decades; on an H200 (model version 1) all within.
+/// 0.024 months (see above; 3.7e-3 on the knots-and-window test), 3.4e-5 and 4.8e-5
+/// decades at version 3; on an H200 (model version 1) all within.
 pub fn gpu_vs_cpu_f32(objective: Objective) -> f64 {
     match objective {
-        Objective::TimeToTarget => 0.005,
+        Objective::TimeToTarget => 0.05,
         Objective::FinalFlops | Objective::CumulativeFlops => 1e-4,
     }
 }

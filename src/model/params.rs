@@ -147,6 +147,8 @@ define_params! {
         "E15: Starlink builds 70 satellites a week, ~0.1 GW/yr of array power (derived)";
     initial_satellite_factory_under_construction_gw_per_month = "initial"."satellite_factory_under_construction_gw_per_month": 0.083, Bounds::closed(0.0, 1e4), "GW per month",
         "E18, E19: the Gigasat factory, 1 GW/yr of orbital compute by end-2027";
+    initial_grid_under_construction_gw = "initial"."grid_under_construction_gw": 0.0, Bounds::closed(0.0, 1e4), "GW",
+        "the venture starts with no grid connection in the queue beyond its initial power";
 
     // --- leading-edge logic fab ---
     fab_capex_busd_per_kwspm = "fab"."capex_busd_per_kwspm": 0.56, Bounds::above(0.0, 100.0), "$B per 1000 WSPM",
@@ -203,8 +205,8 @@ define_params! {
         "S26: B200 2.25 PFLOP/s dense BF16 at 1,000 W (the market's best chip at run.start, 2026-04)";
     chip_eff_ceiling_tflops_per_w = "chip"."eff_ceiling_tflops_per_w": 450.0, Bounds::above(0.0, 1e6), "TFLOP/s per W",
         "E42, E43 (arXiv 2312.08595): CMOS limit ~200x today's chips (50-1000x); 200 x B200 dense BF16";
-    chip_market_eff_growth_per_year = "chip"."market_eff_growth_per_year": 0.4, Bounds::closed(-0.5, 5.0), "fraction per year",
-        "S31: FLOP/s per W +40%/yr (process and architecture)";
+    chip_market_eff_growth_per_year = "chip"."market_eff_growth_per_year": 0.3, Bounds::closed(-0.5, 5.0), "fraction per year",
+        "S31 (+40%/yr on one version, ~30%/yr elsewhere); dense BF16 per W H100 to B200 ~20%/yr (S24, S26); 0.4 overshot the 2023-25 backtest's FLOP/s by 30%";
     chip_process_eff_growth_per_year = "chip"."process_eff_growth_per_year": 0.26, Bounds::closed(-0.5, 5.0), "fraction per year",
         "S32 low (+26%/yr): the process-only part; architecture comes from design iterations";
     chip_arch_gain_per_iteration = "chip"."arch_gain_per_iteration": 0.12, Bounds::closed(0.0, 10.0), "fraction per iteration",
@@ -263,6 +265,18 @@ define_params! {
         "S78: $10.7M per MW";
     ground_datacenter_lead_months = "ground"."datacenter_lead_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: shell and fit-out";
+    ground_grid_supply_gw_per_year = "ground"."grid_supply_gw_per_year": 10.0, Bounds::closed(0.0, 1e5), "GW/yr of new grid connections, world",
+        "derived: IEA (S68) world datacentre load 415 TWh (2024) to 945 (2030): ~88 TWh/yr a year, 10 GW of load at full use";
+    ground_grid_supply_growth_per_year = "ground"."grid_supply_growth_per_year": 0.0, Bounds::closed(-0.5, 5.0), "fraction per year",
+        "derived: IEA's base case (S68) adds a roughly constant 50-90 TWh a year 2024-2035 (945 to ~1,200 TWh in 2030-35)";
+    ground_grid_max_share = "ground"."grid_max_share": 0.2, Bounds::closed(0.0, 1.0), "fraction of world grid connections",
+        "assumption: as market.max_share, the venture's share of what the world's datacentres get";
+    ground_grid_connection_busd_per_gw = "ground"."grid_connection_busd_per_gw": 0.3, Bounds::above(0.0, 1e3), "$B per GW",
+        "derived: UCS (E59): $4.3B of transmission for 130 PJM datacentre connections of 100-1,000 MW in 2024, $0.03-0.33B/GW; the upper end";
+    ground_grid_lead_months = "ground"."grid_lead_months": 36.0, Bounds::closed(0.0, 240.0), "months",
+        "S78: grid connection wait 36-48 months (N. Virginia, 2025); 12-18 earlier";
+    ground_grid_electricity_busd_per_gw_month = "ground"."grid_electricity_busd_per_gw_month": 0.059, Bounds::closed(0.0, 10.0), "$B per GW-month",
+        "E60: US industrial tariff 8.06 c/kWh (EIA, 2023) x 730 h; covers the utility's plants and wires";
 
     // --- space ---
     space_specific_power_kw_per_t = "space"."specific_power_kw_per_t": 70.0, Bounds::above(0.0, 1e5), "kW per tonne",

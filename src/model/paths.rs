@@ -1,6 +1,6 @@
 //! The exogenous paths: what the world does whatever the venture's policy (the market
 //! chip's efficiency, the process's, the chip price, the rent per watt, the world's AI
-//! spending and its chip makers' capacity). They depend only on the scenario and the
+//! spending, its chip makers' capacity and the grid connections its datacentres get). They depend only on the scenario and the
 //! month, so they are computed once per (scenario, month), in f64, into a table that
 //! every candidate's trajectory reads — the SIMD lanes and the GPU kernel alike — instead
 //! of each trajectory evaluating the same exponentials again.
@@ -9,7 +9,7 @@ use super::params::Params;
 use super::real::Real;
 
 /// Values per (scenario, month) in the table (the WGSL kernel's stride).
-pub const N_PATHS: usize = 6;
+pub const N_PATHS: usize = 7;
 
 /// The exogenous paths at the start of one month (docs/model.md, "Exogenous paths").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,6 +25,8 @@ pub struct Paths<R> {
     pub world_busd_per_month: R,
     /// The world's chip makers' capacity, GW of chips per month.
     pub supply_capacity_gw_per_month: R,
+    /// New grid connections the world's datacentres can get, GW of power per month.
+    pub grid_supply_gw_per_month: R,
 }
 
 impl<R: Real> Paths<R> {
@@ -42,6 +44,7 @@ impl<R: Real> Paths<R> {
             ln(p.demand_rental_trend_per_year),
             ln(p.market_supply_growth_per_year),
         );
+        let grid = ln(p.ground_grid_supply_growth_per_year);
         // The world market's growth rate decays from its initial to its final value with
         // time constant tau: ln W(y) = r_f y + (r_i - r_f) tau (1 - exp(-y / tau)).
         let (r_i, r_f) = (ln(p.demand_market_growth_initial), ln(p.demand_market_growth_final));
@@ -58,6 +61,7 @@ impl<R: Real> Paths<R> {
                     rental_busd_per_gw_year: p.demand_rental_busd_per_gw_year * (years * rent).exp(),
                     world_busd_per_month: p.demand_market_busd_per_year_at_start / twelve * ln_world_growth.exp(),
                     supply_capacity_gw_per_month: p.market_supply_gw_per_year / twelve * (years * supply).exp(),
+                    grid_supply_gw_per_month: p.ground_grid_supply_gw_per_year / twelve * (years * grid).exp(),
                 }
             })
             .collect()
@@ -79,6 +83,7 @@ impl Paths<f64> {
             self.rental_busd_per_gw_year,
             self.world_busd_per_month,
             self.supply_capacity_gw_per_month,
+            self.grid_supply_gw_per_month,
         ]
     }
 }
@@ -93,6 +98,7 @@ impl<R: Copy> Paths<R> {
             rental_busd_per_gw_year: f(self.rental_busd_per_gw_year),
             world_busd_per_month: f(self.world_busd_per_month),
             supply_capacity_gw_per_month: f(self.supply_capacity_gw_per_month),
+            grid_supply_gw_per_month: f(self.grid_supply_gw_per_month),
         }
     }
 }

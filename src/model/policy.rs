@@ -483,7 +483,7 @@ mod tests {
         assert!(validate_vector(&x, 1).unwrap_err().to_string().contains("within [-10, 10]"));
     }
 
-    const HEADER: &str = "format_version = 2\nmodel_version = 3\ninterpolation = \"linear\"\n";
+    const HEADER: &str = "format_version = 2\nmodel_version = 4\ninterpolation = \"linear\"\n";
     fn one_knot(body: &str) -> String {
         format!("{HEADER}[[knot]]\n{body}")
     }
@@ -517,7 +517,7 @@ mod tests {
         let v1 = format!("[[phase]]\n{OK}");
         let e = parse_policy_toml(&v1, 1, None).unwrap_err().to_string();
         assert!(e.contains("[[phase]]") && e.contains("interpolates linearly between knots"), "{e}");
-        let e = parse_policy_toml(&one_knot(OK).replace("model_version = 3", "model_version = 1"), 1, None)
+        let e = parse_policy_toml(&one_knot(OK).replace("model_version = 4", "model_version = 1"), 1, None)
             .unwrap_err()
             .to_string();
         assert!(e.contains("written for model version 1"), "{e}");

@@ -22,9 +22,15 @@ pub struct State<R> {
     /// Packaging + HBM capacity in operation, million packages per month.
     pub pkg_mpm: R,
     pub pkg_pipe: [R; 3],
-    /// Ground power available to compute (at the meter, before PUE).
+    /// Ground power available to compute (at the meter, before PUE): own plants and grid
+    /// connections together.
     pub ground_power_gw: R,
+    /// Own plants under construction.
     pub ground_power_pipe: [R; 3],
+    /// The part of `ground_power_gw` that comes from the grid (it pays the grid's tariff).
+    pub grid_power_gw: R,
+    /// Grid connections in the utility's queue.
+    pub grid_pipe: [R; 3],
     /// Datacentre halls, GW of IT load they can host.
     pub datacenter_gw: R,
     pub datacenter_pipe: [R; 3],
@@ -87,6 +93,7 @@ impl<R: Real> State<R> {
         let z = R::lit(0.0);
         let third = p.initial_fab_under_construction_kwspm / R::lit(3.0);
         let factory_third = p.initial_satellite_factory_under_construction_gw_per_month / R::lit(3.0);
+        let grid_third = p.initial_grid_under_construction_gw / R::lit(3.0);
         // The parents' fleet runs as far as the initial power and halls allow; the rest
         // waits in inventory (a scenario may sample less power than the fleet needs).
         let capacity =
@@ -102,6 +109,8 @@ impl<R: Real> State<R> {
             pkg_pipe: [z; 3],
             ground_power_gw: p.initial_ground_power_gw,
             ground_power_pipe: [z; 3],
+            grid_power_gw: z,
+            grid_pipe: [grid_third; 3],
             datacenter_gw: p.initial_datacenter_gw,
             datacenter_pipe: [z; 3],
             launch_t_per_month: p.initial_launch_capacity_t_per_month,
@@ -143,6 +152,7 @@ impl<R: Real> State<R> {
             ("fab_kwspm", self.fab_kwspm),
             ("pkg_mpm", self.pkg_mpm),
             ("ground_power_gw", self.ground_power_gw),
+            ("grid_power_gw", self.grid_power_gw),
             ("datacenter_gw", self.datacenter_gw),
             ("launch_t_per_month", self.launch_t_per_month),
             ("space_power_gw", self.space_power_gw),
@@ -171,6 +181,7 @@ impl<R: Real> State<R> {
             ("fab_pipe", self.fab_pipe),
             ("pkg_pipe", self.pkg_pipe),
             ("ground_power_pipe", self.ground_power_pipe),
+            ("grid_pipe", self.grid_pipe),
             ("datacenter_pipe", self.datacenter_pipe),
             ("launch_pipe", self.launch_pipe),
             ("sat_factory_pipe", self.sat_factory_pipe),
@@ -254,6 +265,11 @@ pub struct Flows<R> {
     pub space_busd_per_gw: R,
     /// The credit line's limit this month.
     pub debt_limit_busd: R,
+    /// Ground power started this month: grid connections contracted (GW), the most the
+    /// venture could contract (its share of the world's new connections), and own plants.
+    pub grid_started_gw: R,
+    pub grid_supply_gw: R,
+    pub plants_started_gw: R,
 }
 
 impl<R: Real> Flows<R> {

@@ -16,6 +16,7 @@ pub struct Derived<R> {
     pub fab_rate: R,
     pub pkg_rate: R,
     pub ground_power_rate: R,
+    pub grid_rate: R,
     pub datacenter_rate: R,
     pub launch_rate: R,
     pub retire_rate: R,
@@ -62,6 +63,7 @@ impl<R: Real> Derived<R> {
             fab_rate: delay3_rate(p.fab_construction_months),
             pkg_rate: delay3_rate(p.packaging_construction_months),
             ground_power_rate: delay3_rate(p.ground_power_lead_months),
+            grid_rate: delay3_rate(p.ground_grid_lead_months),
             datacenter_rate: delay3_rate(p.ground_datacenter_lead_months),
             launch_rate: delay3_rate(p.space_launch_lead_months),
             retire_rate: (one / p.fleet_chip_life_months).min(one),
@@ -172,12 +174,16 @@ pub fn step<R: Real>(
     let market_supply_gw = p.market_max_share * capacity_gw.min(world_busd / (chip_price + server_busd_per_gw));
 
     // 2. Funding arrives; running compute earns revenue, less what feeds design; the
-    //    ground fleet's electricity is paid from cash and the month's revenue. When they
-    //    cannot cover it, only the share of the ground fleet that can be paid for runs:
-    //    revenue is linear in that share (the price is set by the full fleet's supply),
-    //    so the share solves cash + R_space + u (R_ground - E) = 0 exactly.
+    //    ground fleet's electricity is paid from cash and the month's revenue (grid power
+    //    at the grid's tariff, own plants at their fuel and upkeep, in proportion). When
+    //    they cannot cover it, only the share of the ground fleet that can be paid for
+    //    runs: revenue is linear in that share (the price is set by the full fleet's
+    //    supply), so the share solves cash + R_space + u (R_ground - E) = 0 exactly.
     let mut cash = s.cash_busd + funding_busd;
-    let electricity_full = s.installed_ground_gw * it * p.ground_pue * p.ground_electricity_busd_per_gw_month;
+    let grid_fraction = s.grid_power_gw.safe_div(s.ground_power_gw).min(one);
+    let electricity_price = p.ground_electricity_busd_per_gw_month
+        + grid_fraction * (p.ground_grid_electricity_busd_per_gw_month - p.ground_electricity_busd_per_gw_month);
+    let electricity_full = s.installed_ground_gw * it * p.ground_pue * electricity_price;
     let keep_selling = one - a.design_fraction;
     let full_eflops = s.flops_ground_eflops + s.flops_space_eflops;
     let sold_list_full = keep_selling * full_eflops * ref_price;
@@ -283,18 +289,31 @@ pub fn step<R: Real>(
     let progress = one.safe_div(iteration_months).min(design_busd / p.design_mask_set_cost_busd);
     s.iterations = s.iterations + progress;
 
-    // Ground power: capped by the build rate and the total cap (pipeline included).
+    // Ground power: grid connections first, up to the venture's share of the world's new
+    // connections this month, at the connection price; the rest of the channel's budget
+    // builds own plants, capped by the build rate. Both count against the total cap
+    // (queues and sites included).
     let power_room = (p.ground_power_cap_gw
         - s.ground_power_gw
         - s.ground_power_pipe[0]
         - s.ground_power_pipe[1]
-        - s.ground_power_pipe[2])
+        - s.ground_power_pipe[2]
+        - s.grid_pipe[0]
+        - s.grid_pipe[1]
+        - s.grid_pipe[2])
         .max(zero);
-    let power_starts = (alloc(Channel::GroundPower) / p.ground_power_capex_busd_per_gw)
+    let grid_supply = p.ground_grid_max_share * x.grid_supply_gw_per_month;
+    let grid_starts =
+        (alloc(Channel::GroundPower) / p.ground_grid_connection_busd_per_gw).min(grid_supply).min(power_room);
+    let grid_spend = grid_starts * p.ground_grid_connection_busd_per_gw;
+    let power_starts = ((alloc(Channel::GroundPower) - grid_spend).max(zero) / p.ground_power_capex_busd_per_gw)
         .min(p.ground_power_build_cap_gw_per_month)
-        .min(power_room);
-    spend[Channel::GroundPower as usize] = power_starts * p.ground_power_capex_busd_per_gw;
-    s.ground_power_gw = s.ground_power_gw + delay3(&mut s.ground_power_pipe, power_starts, k.ground_power_rate);
+        .min(power_room - grid_starts);
+    spend[Channel::GroundPower as usize] = grid_spend + power_starts * p.ground_power_capex_busd_per_gw;
+    let grid_new = delay3(&mut s.grid_pipe, grid_starts, k.grid_rate);
+    s.grid_power_gw = s.grid_power_gw + grid_new;
+    s.ground_power_gw =
+        s.ground_power_gw + delay3(&mut s.ground_power_pipe, power_starts, k.ground_power_rate) + grid_new;
 
     // Datacentre halls.
     let dc_starts = alloc(Channel::Datacenters) / p.ground_datacenter_capex_busd_per_gw;
@@ -413,5 +432,8 @@ pub fn step<R: Real>(
         market_chip_busd_per_gw: market_all_in,
         space_busd_per_gw: space_busd_per_gw * it,
         debt_limit_busd: debt_limit,
+        grid_started_gw: grid_starts,
+        grid_supply_gw: grid_supply,
+        plants_started_gw: power_starts,
     }
 }

@@ -3,7 +3,7 @@
 //! so the commands that read them refuse it with a sentence saying what changed.
 
 /// Bumped whenever the meaning of a policy or of a cost changes.
-pub const MODEL_VERSION: u32 = 3;
+pub const MODEL_VERSION: u32 = 4;
 
 /// What changed between `older` and this version, in one sentence a user can act on.
 pub fn what_changed_since(older: u32) -> &'static str {
@@ -17,6 +17,11 @@ pub fn what_changed_since(older: u32) -> &'static str {
             "model version 3 adds a spending channel (satellite_factory), financing (a debt facility), server \
              costs and IT power per chip, learning on satellites and packages, and prices tied to chip \
              efficiency, so a version-2 policy or cost means something else now"
+        }
+        3 => {
+            "model version 4 lets the ground_power channel contract grid connections (a share of the world's new \
+             datacentre grid supply, a connection price, the utility's queue and its tariff) before it builds \
+             plants, so a version-3 policy or cost means something else now"
         }
         _ => "this terafab is older than the file; use the terafab that wrote it",
     }

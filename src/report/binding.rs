@@ -72,7 +72,7 @@ impl Limit {
             Limit::MarketSupply => "market chips: the venture's share of world supply",
             Limit::Cash => "cash for chips",
             Limit::Demand => "cash for chips, with demand saturated (revenue near the addressable market)",
-            Limit::GroundPlants => "ground power plants",
+            Limit::GroundPlants => "ground power (plants and grid connections)",
             Limit::Halls => "ground datacentre halls",
             Limit::GroundCap => "the ground power cap",
             Limit::Launch => "launch capacity (satellites waiting for lift)",
@@ -106,7 +106,7 @@ pub fn classify(before: &State<f64>, r: &MonthRecord, site: Site) -> Limit {
     let chips_wait = s.inventory_gw > 1e-6 * deployed.max(1e-9);
     let room_used = reaches(f.made_gw + f.bought_gw, f.deploy_room_gw);
     if chips_wait || room_used {
-        let pipeline: f64 = s.ground_power_pipe.iter().sum();
+        let pipeline: f64 = s.ground_power_pipe.iter().chain(&s.grid_pipe).sum();
         let at_cap = reaches(s.ground_power_gw + pipeline, GROUND_CAP_SHARE * site.ground_cap_gw);
         let space_side = f.deployed_space_gw > f.deployed_ground_gw || (deployed <= 0.0 && at_cap);
         return if space_side {
@@ -225,6 +225,9 @@ mod tests {
             market_chip_busd_per_gw: 30.0,
             space_busd_per_gw: 21.0,
             debt_limit_busd: 0.0,
+            grid_started_gw: 0.0,
+            grid_supply_gw: 0.1,
+            plants_started_gw: 0.0,
         };
         (before, MonthRecord { month: 5, state, flows })
     }

@@ -108,7 +108,8 @@ fn marginal_busd_per_gw(p: &Params<f64>, r: &crate::model::run::MonthRecord) -> 
     };
     let ground = (p.ground_power_capex_busd_per_gw * p.ground_pue + p.ground_datacenter_capex_busd_per_gw)
         * p.fleet_it_power_per_chip;
-    let planned: f64 = r.state.ground_power_gw + r.state.ground_power_pipe.iter().sum::<f64>();
+    let planned: f64 =
+        r.state.ground_power_gw + r.state.ground_power_pipe.iter().chain(&r.state.grid_pipe).sum::<f64>();
     let place = if planned < p.ground_power_cap_gw { ground.min(f.space_busd_per_gw) } else { f.space_busd_per_gw };
     chip + place
 }
@@ -145,6 +146,7 @@ impl TrajectorySummary {
             ("fab_wspm", s.fab_kwspm * 1e3),
             ("pkg_capacity_per_month", s.pkg_mpm * 1e6),
             ("ground_power_gw", s.ground_power_gw),
+            ("grid_power_gw", s.grid_power_gw),
             ("datacenter_gw", s.datacenter_gw),
             ("space_power_gw", s.space_power_gw),
             ("launch_capacity_t_per_month", s.launch_t_per_month),
