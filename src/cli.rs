@@ -116,7 +116,7 @@ pub struct OptimizeArgs {
     #[arg(value_name = "CONFIG")]
     pub config: Option<PathBuf>,
     /// Evaluations in all (default: the config's search.budget_evals, else sized to the device)
-    #[arg(long, value_name = "EVALS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "EVALS", value_parser = clap::value_parser!(u64).range(1..=crate::config::MAX_BUDGET_EVALS))]
     pub budget: Option<u64>,
     /// Wall-clock limit in seconds; the run stops after the generation that crosses it
     #[arg(long, value_name = "SECONDS", value_parser = run_seconds)]

@@ -239,13 +239,27 @@ fn evaluate_rejects_bad_policy_csv_with_exit_2() {
     );
     // A header written by evaluate itself is recognised by its names.
     let header = format!("candidate,{}", terafab::model::policy::gene_names(4).join(","));
-    std::fs::write(&csv, format!("{header}\n0,{good}\n1,{good}\n")).unwrap();
+    // Its candidate names are carried to costs.csv (issue 12: they were renumbered).
+    std::fs::write(&csv, format!("{header}\nsteady,{good}\nburst-7,{good}\n")).unwrap();
+    let ok = dir.path().join("ok");
     terafab()
         .args(["evaluate", "configs/smoke.toml", "--policies", csv.to_str().unwrap(), "--backend", "cpu", "--out"])
-        .arg(dir.path().join("ok"))
+        .arg(&ok)
         .assert()
         .success()
-        .stdout(predicate::str::contains("evaluated 2 policies"));
+        .stdout(predicate::str::contains("evaluated 2 policies").and(predicate::str::contains("candidate steady")));
+    let costs = std::fs::read_to_string(ok.join("costs.csv")).unwrap();
+    let names: Vec<&str> = costs.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(names, ["steady", "burst-7"], "{costs}");
+    assert!(ok.join("policies.csv").exists());
+    // --costs-only into the same folder leaves no stale policies.csv beside its costs.
+    terafab()
+        .args(["evaluate", "configs/smoke.toml", "--sample", "3", "--costs-only", "--backend", "cpu", "--out"])
+        .arg(&ok)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("removed"));
+    assert!(!ok.join("policies.csv").exists(), "an earlier evaluate's policies.csv would describe other costs");
 }
 
 #[test]

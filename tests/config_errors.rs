@@ -150,6 +150,18 @@ fn funding_schedule_is_checked() {
         &["increasing date order"],
     );
     assert_has(&err("[funding]\nschedule = [{ from = \"2027-1\", busd_per_year = 1.0 }]\n"), &["YYYY-MM"]);
+    // Issue 12: a step after the horizon was accepted and never applied.
+    assert_has(
+        &err("[funding]\nschedule = [{ from = \"2050-01\", busd_per_year = 1.0 }]\n"),
+        &["funding.schedule[0].from = \"2050-01\"", "after the run's last month (2046-03"],
+    );
+}
+
+#[test]
+fn a_calendar_far_from_the_sources_and_an_empty_screening_are_refused() {
+    // Issue 12: run.start = "0000-01" and screening_samples = 0 (silently made 1) passed.
+    assert_has(&err("[run]\nstart = \"0000-01\"\n"), &["run.start", "the year must be 1900 to 2200"]);
+    assert_has(&err("[search]\nscreening_samples = 0\n"), &["search.screening_samples = 0", "between 1 and"]);
 }
 
 #[test]
@@ -214,6 +226,9 @@ fn parser_errors_name_the_key_and_value_in_plain_words() {
     // Issue 12: 1,802 of 4,901 rejections gave line:col but not the key, in Rust's words.
     assert_has(&err("[run]\nhorizon_months = 240.0\n"), &["x.toml:2:", "run.horizon_months = 240.0", "whole number"]);
     assert_has(&err("[run]\nseed = 1\nseed = 2\n"), &["x.toml:3:", "run.seed = 2", "given twice"]);
+    // A table given twice is named, and a key where a table belongs says so in words.
+    assert_has(&err("[run]\nseed = 1\n[run]\nseed = 2\n"), &["x.toml:3:", "[run] is given twice; keep one table"]);
+    assert_has(&err("run = 5\n"), &["run = 5: must be a table"]);
     assert_has(
         &err("[uncertainty]\n\"fab.wafer_cost_kusd\" = 3\n"),
         &["\"fab.wafer_cost_kusd\" = 3", "distribution table"],

@@ -17,9 +17,17 @@ use std::time::Instant;
 /// written at full precision); its values are held in memory as f64.
 const MAX_POLICY_CSV_BYTES: u64 = 1 << 30;
 
+/// Policy vectors read from a CSV, with the file's own candidate names when it has a
+/// `candidate` column (they are carried to costs.csv, so rows can be matched by name).
+#[derive(Debug)]
+pub struct PolicyRows {
+    pub values: Vec<f64>,
+    pub names: Option<Vec<String>>,
+}
+
 /// Reads policy vectors from a CSV: numbers only, optionally a header row and a leading
 /// `candidate` column.
-pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
+pub fn read_policies_csv(path: &Path, dim: usize) -> Result<PolicyRows> {
     let name = path.display();
     let bad = |m: String| -> anyhow::Error { BadInput(format!("--policies {name}: {m}")).into() };
     // A regular file only (a FIFO or /dev/zero would block or never end), no bigger than
@@ -31,6 +39,7 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
         .map_err(|e| bad(format!("cannot read it ({e})")))?;
     let genes = gene_names(dim / GENES_PER_KNOT);
     let mut out = Vec::new();
+    let mut names = Vec::new();
     let mut skip_first_column = false;
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
@@ -65,6 +74,9 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
             }
             continue;
         }
+        if skip_first_column {
+            names.push(crate::input::shorten(record.get(0).unwrap_or_default().trim()));
+        }
         let fields: Vec<&str> = record.iter().skip(usize::from(skip_first_column)).collect();
         if fields.len() != dim {
             return Err(bad(format!("row {} has {} values; a policy for this config has {dim}", i + 1, fields.len())));
@@ -88,13 +100,15 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<Vec<f64>> {
     if out.is_empty() {
         return Err(bad("no policy rows".into()));
     }
-    Ok(out)
+    Ok(PolicyRows { values: out, names: skip_first_column.then_some(names) })
 }
 
 pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> {
     let problem = Problem::from_experiment(exp);
     let dim = problem.dim();
-    let from_file = args.policies.as_deref().map(|p| read_policies_csv(p, dim)).transpose()?;
+    let rows = args.policies.as_deref().map(|p| read_policies_csv(p, dim)).transpose()?;
+    let names = rows.as_ref().and_then(|r| r.names.clone());
+    let from_file = rows.map(|r| r.values);
     if let Some(x) = &from_file {
         problem.validate(x).map_err(|e| BadInput(format!("--policies: {e:#}")))?;
     }
@@ -106,6 +120,15 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
     let mut ev = make_evaluator(problem, exp.backend, g.adapter.as_deref(), quiet)?;
     let out = out_dir(g, exp);
     let _lock = super::lock::lock_run_folder(&out, super::lock::Writer::Evaluate)?;
+    // An earlier evaluate's policies.csv would sit beside costs that are not its own.
+    if args.costs_only {
+        match std::fs::remove_file(out.join("policies.csv")) {
+            Ok(()) if !quiet => eprintln!("note: removed {}/policies.csv of an earlier evaluate", out.display()),
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(anyhow::anyhow!("cannot remove the stale {}/policies.csv: {e}", out.display())),
+        }
+    }
     let mut pol = (!args.costs_only)
         .then(|| AtomicFile::create(&out.join("policies.csv")).map(csv::Writer::from_writer))
         .transpose()?;
@@ -118,7 +141,7 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
     cost.write_record(["candidate", "cost"])?;
     let sampler = QuasiRandom::new(dim, exp.seed);
     let (mut batch, mut costs) = (Vec::new(), Vec::new());
-    let (start, mut eval_seconds, mut best) = (Instant::now(), 0.0, (f64::INFINITY, 0u64));
+    let (start, mut eval_seconds, mut best) = (Instant::now(), 0.0, (f64::INFINITY, String::new()));
     let mut done = 0u64;
     while done < total {
         let n = (total - done).min(CHUNK_CANDIDATES as u64) as usize;
@@ -132,15 +155,16 @@ pub fn run(exp: &Experiment, args: &EvaluateArgs, g: &GlobalArgs) -> Result<()> 
         ev.evaluate(&batch, &mut costs)?;
         eval_seconds += t.elapsed().as_secs_f64();
         for (i, (x, c)) in batch.chunks_exact(dim).zip(&costs).enumerate() {
-            let id = (done + i as u64).to_string();
+            let index = done + i as u64;
+            let id = names.as_ref().map_or_else(|| index.to_string(), |n| n[index as usize].clone());
             if let Some(p) = pol.as_mut() {
                 let mut row = vec![id.clone()];
                 row.extend(x.iter().map(|v| v.to_string())); // shortest form that reads back exactly
                 p.write_record(&row)?;
             }
-            cost.write_record([id, c.to_string()])?;
+            cost.write_record([id.as_str(), &c.to_string()])?;
             if *c < best.0 {
-                best = (*c, done + i as u64);
+                best = (*c, id.clone());
             }
         }
         done += n as u64;

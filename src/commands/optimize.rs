@@ -181,6 +181,12 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     // Checkpoints are bound to this run: its manifest's checksum.
     let run_id: [u8; 32] = Sha256::digest(manifest.sha256.as_deref().unwrap_or_default().as_bytes()).into();
     let ckpt = checkpoint_dir(&out, run_id);
+    if args.resume.is_some() && !out.join("checkpoint").join("pipeline.bin").exists() && !g.quiet {
+        eprintln!(
+            "note: {} holds no checkpoint yet (the run stopped before its first save): it starts from the beginning",
+            out.display()
+        );
+    }
     let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
     let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
     write_outputs(&out, &exp, &outcome)?;

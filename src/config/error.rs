@@ -76,7 +76,12 @@ pub fn plain_parse_error(text: &str, offset: Option<usize>, message: &str) -> St
         "is too large for a number (the largest is about 1.8e308)".into()
     } else if m.contains("as i128") || m == "integer number overflowed" {
         "is too large for an integer".into()
+    } else if m.contains("expected struct Raw") {
+        "must be a table: a [section] header with its keys on the lines below".into()
     } else if m == "duplicate key" {
+        if let Some(header) = offset.and_then(|o| table_header_at(text, o)) {
+            return format!("{header} is given twice; keep one table");
+        }
         "is given twice; keep one".into()
     } else {
         m.to_string()
@@ -85,6 +90,14 @@ pub fn plain_parse_error(text: &str, offset: Option<usize>, message: &str) -> St
         Some((key, value)) => format!("{key} = {value}: {plain}"),
         None => plain,
     }
+}
+
+/// The `[table]` header on the line at byte `offset`, if that line is one.
+fn table_header_at(text: &str, offset: usize) -> Option<String> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?.trim();
+    let header = line.split('#').next()?.trim();
+    (header.starts_with('[') && header.ends_with(']')).then(|| header.to_string())
 }
 
 #[cfg(test)]
@@ -105,6 +118,10 @@ mod tests {
         let m = plain_parse_error(&long, Some(25), "invalid type: integer as i128, expected any valid TOML value");
         assert!(m.contains("...: is too large for an integer") && m.len() < 200, "{m}");
         assert_eq!(plain_parse_error(t, None, "duplicate key"), "is given twice; keep one");
+        let twice = "[run]\nname = \"a\"\n[run]  # again\nname = \"b\"\n";
+        assert_eq!(plain_parse_error(twice, Some(15), "duplicate key"), "[run] is given twice; keep one table");
+        let m = plain_parse_error("run = 5\n", Some(6), "invalid type: integer `5`, expected struct RawRun");
+        assert_eq!(m, "run = 5: must be a table: a [section] header with its keys on the lines below");
     }
 
     #[test]

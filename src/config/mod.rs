@@ -492,6 +492,10 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
     Ok(p)
 }
 
+/// The most evaluations a run may ask for, in the config or with `--budget` (2^40: weeks
+/// on the fastest device measured).
+pub const MAX_BUDGET_EVALS: u64 = 1 << 40;
+
 /// A run's wall-clock limit, seconds: `search.time_seconds`, `--time` and a resumed
 /// run.json all take this range (below it no chunk of work finishes).
 pub const TIME_SECONDS: std::ops::RangeInclusive<f64> = 0.1..=1e7;
@@ -521,6 +525,13 @@ fn parse_funding(cx: &Ctx, raw: &RawConfig, start: YearMonth, horizon: usize) ->
         let offset = start.months_until(from);
         if offset < 0 {
             return Err(cx.err(step, format!("{key}.from = \"{from}\": must not be before run.start = \"{start}\"")));
+        }
+        if offset >= horizon as i64 {
+            let last = start.plus(horizon as i64 - 1);
+            return Err(cx.err(
+                step,
+                format!("{key}.from = \"{from}\": is after the run's last month ({last}, run.start + run.horizon_months - 1), so it would never apply"),
+            ));
         }
         if previous.is_some_and(|p| offset <= p) {
             return Err(cx.err(step, format!("{key}.from = \"{from}\": steps must be in increasing date order")));
@@ -662,12 +673,12 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
     };
     Ok(SearchSettings {
         screening_samples: cx
-            .opt_int(&s.screening_samples, "search.screening_samples", 0, 1 << 30)?
+            .opt_int(&s.screening_samples, "search.screening_samples", 1, 1 << 30)?
             .map(|v| v as usize),
         seeds_from_screening: cx.int(&s.seeds_from_screening, "search.seeds_from_screening", 8, 1, 4096)? as usize,
         solver,
         population: cx.opt_int(&s.population, "search.population", 4, 1 << 20)?.map(|v| v as usize),
-        budget_evals: cx.opt_int(&s.budget_evals, "search.budget_evals", 1, 1 << 40)?.map(|v| v as u64),
+        budget_evals: cx.opt_int(&s.budget_evals, "search.budget_evals", 1, MAX_BUDGET_EVALS as i64)?.map(|v| v as u64),
         time_seconds: s
             .time_seconds
             .as_ref()

@@ -35,6 +35,10 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// The years a month may name: the model's sources describe the industry of the 2020s,
+/// and a calendar far from it is a typo, not a scenario.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
 impl FromStr for YearMonth {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -44,6 +48,9 @@ impl FromStr for YearMonth {
         let month: u32 = m.parse().map_err(|_| bad())?;
         if y.len() != 4 || m.len() != 2 || !(1..=12).contains(&month) {
             return Err(bad());
+        }
+        if !YEARS.contains(&year) {
+            return Err(format!("`{s}`: the year must be {} to {}", YEARS.start(), YEARS.end()));
         }
         Ok(YearMonth { year, month })
     }
@@ -74,6 +81,7 @@ mod tests {
         assert_eq!(start.months_until("2028-04".parse().unwrap()), 24);
         assert!("2026-13".parse::<YearMonth>().is_err());
         assert!("26-01".parse::<YearMonth>().unwrap_err().contains("YYYY-MM"));
+        assert!("0000-01".parse::<YearMonth>().unwrap_err().contains("1900 to 2200"), "a typo, not a year");
         assert_eq!(start.decimal_year(3.0), 2026.5);
     }
 }

@@ -145,7 +145,8 @@ pub enum PolicyError {
     #[error("knot {knot}: `{key}` is missing")]
     Missing { knot: usize, key: String },
     #[error("knot {knot}: {key} = {value}: {rule}")]
-    BadValue { knot: usize, key: String, value: f64, rule: String },
+    /// `value` as written (a number as Rust prints it, anything else as TOML writes it).
+    BadValue { knot: usize, key: String, value: String, rule: String },
 }
 
 fn logistic(x: f64) -> f64 {
@@ -334,7 +335,7 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
                         return Err(PolicyError::BadValue {
                             knot,
                             key: key.into(),
-                            value: f64::NAN,
+                            value: crate::input::shorten(&other.to_string()),
                             rule: format!("must be a number, found {}", other.type_str()),
                         });
                     }
@@ -343,7 +344,7 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
                     return Err(PolicyError::BadValue {
                         knot,
                         key: key.into(),
-                        value,
+                        value: value.to_string(),
                         rule: "must be between 0 and 1".into(),
                     });
                 }
@@ -358,7 +359,7 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
                 return Err(PolicyError::BadValue {
                     knot,
                     key: "channel shares".into(),
-                    value: total,
+                    value: total.to_string(),
                     rule: "the channel shares must sum to 1 (within 0.001)".into(),
                 });
             }
@@ -505,7 +506,7 @@ mod tests {
         let e = parse_policy_toml(&one_knot(&OK.replace("spend_fraction=0.1\n", "")), 1, None).unwrap_err().to_string();
         assert!(e.contains("`spend_fraction` is missing"), "{e}");
         let e = parse_policy_toml(&one_knot(&OK.replace("fab=0.2", "fab=\"lots\"")), 1, None).unwrap_err().to_string();
-        assert!(e.contains("must be a number, found string"), "{e}");
+        assert!(e.contains("fab = \"lots\": must be a number, found string"), "{e}");
         let months = ["2026-04".to_string()];
         let dated = one_knot(&format!("month = \"2026-05\"\n{OK}"));
         let e = parse_policy_toml(&dated, 1, Some(&months)).unwrap_err().to_string();
