@@ -57,7 +57,8 @@ pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<A
     p.initial_installed_ground_gw = 1.0;
     p.initial_fleet_eff_tflops_per_w = 2.0;
     p.chip_eff_tflops_per_w_at_start = 2.0;
-    p.chip_market_eff_growth_per_year = 0.0;
+    p.chip_process_eff_growth_per_year = 0.0;
+    p.chip_market_iterations_per_year = 0.0;
     p.market_chip_price_trend_per_year = 0.0;
     p.market_supply_gw_per_year = 1e6;
     p.market_supply_growth_per_year = 0.0;

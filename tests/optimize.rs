@@ -230,12 +230,9 @@ fn bad_requests_are_refused_with_exit_2() {
         .stderr(predicate::str::contains("already holds a terafab run"));
     // Issue 12: a resumed run whose checkpoints are gone started over without a word.
     std::fs::remove_dir_all(dir.join("checkpoint")).unwrap();
-    terafab()
-        .args(["optimize", "--resume"])
-        .arg(&dir)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("holds no checkpoint yet").and(predicate::str::contains("from the beginning")));
+    terafab().args(["optimize", "--resume"]).arg(&dir).assert().success().stderr(
+        predicate::str::contains("holds no checkpoint yet").and(predicate::str::contains("from the beginning")),
+    );
     terafab()
         .args(["optimize", "configs/smoke.toml", "--budget", "100", "--backend", "cpu", "--out"])
         .arg(tmp.path().join("small"))

@@ -119,7 +119,7 @@ mod tests {
         assert!(m.contains("...: is too large for an integer") && m.len() < 200, "{m}");
         assert_eq!(plain_parse_error(t, None, "duplicate key"), "is given twice; keep one");
         let twice = "[run]\nname = \"a\"\n[run]  # again\nname = \"b\"\n";
-        assert_eq!(plain_parse_error(twice, Some(15), "duplicate key"), "[run] is given twice; keep one table");
+        assert_eq!(plain_parse_error(twice, Some(18), "duplicate key"), "[run] is given twice; keep one table");
         let m = plain_parse_error("run = 5\n", Some(6), "invalid type: integer `5`, expected struct RawRun");
         assert_eq!(m, "run = 5: must be a table: a [section] header with its keys on the lines below");
     }

@@ -73,7 +73,12 @@ pub fn builtin_policy(text: &str, run: &RunSpec) -> anyhow::Result<(Vec<Alloc<f6
 }
 
 /// Keys of earlier model versions, and what replaced them.
-const RENAMED_KEYS: [(&str, &str); 5] = [
+const RENAMED_KEYS: [(&str, &str); 6] = [
+    (
+        "chip.market_eff_growth_per_year",
+        "gone in model version 4: the market's chips are the process trend (chip.process_eff_growth_per_year) with \
+         chip.market_iterations_per_year architecture steps a year, on the venture's own architecture curve",
+    ),
     (
         "chip.eff_tflops_per_w_2026",
         "renamed chip.eff_tflops_per_w_at_start in model version 3: it is the value at run.start, whatever the year",

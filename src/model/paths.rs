@@ -38,7 +38,12 @@ impl<R: Real> Paths<R> {
         let one = R::lit(1.0);
         let twelve = R::lit(12.0);
         let ln = |annual_rate: R| (one + annual_rate).ln();
-        let (market_eff, process_eff) = (ln(p.chip_market_eff_growth_per_year), ln(p.chip_process_eff_growth_per_year));
+        let process_eff = ln(p.chip_process_eff_growth_per_year);
+        // The market's chips are the process's with the architecture of
+        // `market_iterations_per_year` design iterations a year, on the same curve as the
+        // venture's (step.rs: arch_mult): nobody's architecture gains outrun the ceiling.
+        let ln_arch_ceiling = p.chip_arch_ceiling.ln();
+        let arch_rate = (one + p.chip_arch_gain_per_iteration).ln() / ln_arch_ceiling;
         let (price, rent, supply) = (
             ln(p.market_chip_price_trend_per_year),
             ln(p.demand_rental_trend_per_year),
@@ -53,9 +58,12 @@ impl<R: Real> Paths<R> {
             .map(|month| {
                 let years = R::lit(month as f64 / 12.0);
                 let ln_world_growth = r_f * years + (r_i - r_f) * tau * (one - (-years / tau).exp());
+                let market_iterations = years * p.chip_market_iterations_per_year;
+                let ln_market_arch = ln_arch_ceiling * (one - (-market_iterations * arch_rate).exp());
                 Paths {
-                    market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start * (years * market_eff).exp())
-                        .min(p.chip_eff_ceiling_tflops_per_w),
+                    market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start
+                        * (years * process_eff + ln_market_arch).exp())
+                    .min(p.chip_eff_ceiling_tflops_per_w),
                     process_eff_tflops_per_w: p.chip_eff_tflops_per_w_at_start * (years * process_eff).exp(),
                     chip_price_busd_per_gw: p.market_chip_price_busd_per_gw * (years * price).exp(),
                     rental_busd_per_gw_year: p.demand_rental_busd_per_gw_year * (years * rent).exp(),

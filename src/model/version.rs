@@ -21,7 +21,8 @@ pub fn what_changed_since(older: u32) -> &'static str {
         3 => {
             "model version 4 lets the ground_power channel contract grid connections (a share of the world's new \
              datacentre grid supply, a connection price, the utility's queue and its tariff) before it builds \
-             plants, so a version-3 policy or cost means something else now"
+             plants, and puts the market's chips on the venture's architecture curve (one design iteration a \
+             year on the shared process trend), so a version-3 policy or cost means something else now"
         }
         _ => "this terafab is older than the file; use the terafab that wrote it",
     }
