@@ -84,9 +84,13 @@ fn wrong_types_are_named() {
 fn out_of_range_values_name_key_value_and_rule() {
     assert_eq!(
         err("[fab]\ncapex_busd_per_kwspm = -3\n"),
-        "configs/x.toml:2:24: fab.capex_busd_per_kwspm = -3: must be > 0 and <= 100 ($B per 1000 WSPM)"
+        "configs/x.toml:2:24: fab.capex_busd_per_kwspm = -3: must be >= 5e-4 and <= 100 ($B per 1000 WSPM)"
     );
     assert_has(&err("[run]\nhorizon_months = 5\n"), &["run.horizon_months = 5: must be between 12 and 1200"]);
+    // Issue 12: a learning ratio of 0.3 made fab capacity inf from month 42; a divisor
+    // of 1e-300 made the first month NaN. Floors now keep what check accepts computable.
+    assert_has(&err("[fab]\ncapex_learning_ratio = 0.3\n"), &["must be >= 0.5 and <= 1"]);
+    assert_has(&err("[space]\nspecific_power_kw_per_t = 1e-300\n"), &["must be >= 0.1"]);
     assert_has(&err("[scenarios]\nlevel = 1.5\n"), &["scenarios.level = 1.5"]);
     assert_has(
         &err("[design]\ndesign_min_months = 30\n"),
@@ -129,7 +133,7 @@ fn unknown_objective_backend_and_distribution_list_the_allowed() {
 fn distributions_outside_parameter_bounds_are_rejected() {
     assert_has(
         &err("[uncertainty]\n\"fab.yield_initial_fraction\" = { dist = \"uniform\", low = 0.5, high = 1.5 }\n"),
-        &["configs/x.toml:2:", "values from 0.5 to 1.5", "must be > 0 and <= 1"],
+        &["configs/x.toml:2:", "values from 0.5 to 1.5", "must be >= 0.01 and <= 1"],
     );
     assert_has(
         &err("[uncertainty]\n\"fab.wafer_cost_kusd\" = { dist = \"triangular\", low = 3.0, mode = 1.0, high = 5.0 }\n"),

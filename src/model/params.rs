@@ -127,6 +127,10 @@ pub fn wgsl_params_struct() -> String {
     s
 }
 
+// Bounds: what `check` accepts must compute (tests/accepted_is_computable.rs). A cost,
+// capex or unit figure divides something, so its floor is a thousandth of its sourced
+// default rather than 0; a Wright's-law ratio's floor is 0.5 (cost halving with every
+// doubling, past any learning rate measured: S20 finds 0.6-1.0).
 define_params! {
     // --- initial state (2026-04) ---
     initial_cash_busd = "initial"."cash_busd": 22.5, Bounds::closed(0.0, 1e5), "$B",
@@ -151,29 +155,29 @@ define_params! {
         "the venture starts with no grid connection in the queue beyond its initial power";
 
     // --- leading-edge logic fab ---
-    fab_capex_busd_per_kwspm = "fab"."capex_busd_per_kwspm": 0.56, Bounds::above(0.0, 100.0), "$B per 1000 WSPM",
+    fab_capex_busd_per_kwspm = "fab"."capex_busd_per_kwspm": 0.56, Bounds::closed(5e-4, 100.0), "$B per 1000 WSPM",
         "S1, S2: $28B per 50k WSPM 2nm fab";
-    fab_capex_learning_ratio = "fab"."capex_learning_ratio": 0.9, Bounds::above(0.0, 1.0), "x per doubling of capacity built",
+    fab_capex_learning_ratio = "fab"."capex_learning_ratio": 0.9, Bounds::closed(0.5, 1.0), "x per doubling of capacity built",
         "assumption: milder than S19's 0.70 transistor-cost rate; capex learns slower than unit cost";
-    fab_capex_learning_ref_kwspm = "fab"."capex_learning_ref_kwspm": 50.0, Bounds::above(0.0, 1e6), "1000 WSPM",
+    fab_capex_learning_ref_kwspm = "fab"."capex_learning_ref_kwspm": 50.0, Bounds::closed(0.05, 1e6), "1000 WSPM",
         "one reference fab (S1): doublings are counted from the first module";
     fab_construction_months = "fab"."construction_months": 30.0, Bounds::closed(0.0, 240.0), "months",
         "S5 (2-3 yr), S6: construction to volume production, midpoint";
     fab_wafer_cost_kusd = "fab"."wafer_cost_kusd": 30.0, Bounds::above(0.0, 1e3), "k$ per wafer",
         "S1, S13: N2 wafer $24.6-30k";
-    fab_wafer_learning_ratio = "fab"."wafer_learning_ratio": 0.85, Bounds::above(0.0, 1.0), "x per doubling of cumulative wafers",
+    fab_wafer_learning_ratio = "fab"."wafer_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative wafers",
         "assumption after S19/S20 (Wright's law), milder than 0.70 at a fixed node";
     fab_wafer_learning_ref_kwafers = "fab"."wafer_learning_ref_kwafers": 600.0, Bounds::above(0.0, 1e9), "1000 wafers",
         "one year of a 50k WSPM fab: doublings are counted from there";
-    fab_kw_per_wafer_mature = "fab"."kw_per_wafer_mature": 20.0, Bounds::above(0.0, 1e3), "kW of accelerator TDP per wafer",
+    fab_kw_per_wafer_mature = "fab"."kw_per_wafer_mature": 20.0, Bounds::closed(0.02, 1e3), "kW of accelerator TDP per wafer",
         "PARAMETERS.md section 2, derived (15-31)";
-    fab_yield_initial_fraction = "fab"."yield_initial_fraction": 0.35, Bounds::above(0.0, 1.0), "fraction of mature good dies",
+    fab_yield_initial_fraction = "fab"."yield_initial_fraction": 0.35, Bounds::closed(0.01, 1.0), "fraction of mature good dies",
         "Murphy yield at D0 0.3-0.8 vs 0.1 (S8, S10), 814 mm^2 die";
     fab_yield_ramp_kwafers = "fab"."yield_ramp_kwafers": 450.0, Bounds::above(0.0, 1e9), "1000 wafers (e-folding)",
         "S8: D0 mature ~9 months after HVM, x 50k WSPM";
 
     // --- advanced packaging + HBM ---
-    packaging_capex_busd_per_mpkg_month = "packaging"."capex_busd_per_mpkg_month": 20.0, Bounds::above(0.0, 1e4), "$B per 1M packages/month",
+    packaging_capex_busd_per_mpkg_month = "packaging"."capex_busd_per_mpkg_month": 20.0, Bounds::closed(0.02, 1e4), "$B per 1M packages/month",
         "assumption: CoWoS line plus the HBM supply behind it; sweep it (S34-S41: sold out to 2030)";
     packaging_construction_months = "packaging"."construction_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: TSMC roughly doubled CoWoS in a year (S34, S35)";
@@ -201,9 +205,9 @@ define_params! {
         "assumption: the share of world accelerator supply the venture can buy";
 
     // --- chip efficiency ---
-    chip_eff_tflops_per_w_at_start = "chip"."eff_tflops_per_w_at_start": 2.25, Bounds::above(0.0, 1e4), "TFLOP/s per W",
+    chip_eff_tflops_per_w_at_start = "chip"."eff_tflops_per_w_at_start": 2.25, Bounds::closed(0.01, 1e4), "TFLOP/s per W",
         "S26: B200 2.25 PFLOP/s dense BF16 at 1,000 W (the market's best chip at run.start, 2026-04)";
-    chip_eff_ceiling_tflops_per_w = "chip"."eff_ceiling_tflops_per_w": 450.0, Bounds::above(0.0, 1e6), "TFLOP/s per W",
+    chip_eff_ceiling_tflops_per_w = "chip"."eff_ceiling_tflops_per_w": 450.0, Bounds::closed(0.01, 1e6), "TFLOP/s per W",
         "E42, E43 (arXiv 2312.08595): CMOS limit ~200x today's chips (50-1000x); 200 x B200 dense BF16";
     chip_market_iterations_per_year = "chip"."market_iterations_per_year": 1.0, Bounds::closed(0.0, 12.0), "design iterations per year",
         "S58: the market leader's annual cadence (a new architecture a year since 2024); at 12% a step it turns the process's 16%/yr into ~30%/yr now, slowing as architecture nears its ceiling";
@@ -261,7 +265,7 @@ define_params! {
         "assumption: ~$41/MWh (gas fuel + O&M) x 730 h";
     ground_pue = "ground"."pue": 1.2, Bounds::closed(1.0, 5.0), "ratio",
         "E36: Epoch uses 1.1 (hyperscalers) to 1.25 for AI halls; Google 1.10 (S77), all datacentres 1.56 (S76)";
-    ground_datacenter_capex_busd_per_gw = "ground"."datacenter_capex_busd_per_gw": 10.7, Bounds::above(0.0, 1e3), "$B per GW of IT",
+    ground_datacenter_capex_busd_per_gw = "ground"."datacenter_capex_busd_per_gw": 10.7, Bounds::closed(0.01, 1e3), "$B per GW of IT",
         "S78: $10.7M per MW";
     ground_datacenter_lead_months = "ground"."datacenter_lead_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: shell and fit-out";
@@ -279,7 +283,7 @@ define_params! {
         "E60: US industrial tariff 8.06 c/kWh (EIA, 2023) x 730 h; covers the utility's plants and wires";
 
     // --- space ---
-    space_specific_power_kw_per_t = "space"."specific_power_kw_per_t": 70.0, Bounds::above(0.0, 1e5), "kW per tonne",
+    space_specific_power_kw_per_t = "space"."specific_power_kw_per_t": 70.0, Bounds::closed(0.1, 1e5), "kW per tonne",
         "S98: SpaceX AI1 whole satellite, 70 kW/t (target 100, S91)";
     space_satellite_cost_busd_per_gw = "space"."satellite_cost_busd_per_gw": 8.0, Bounds::above(0.0, 1e4), "$B per GW (no chips, no launch)",
         "derived: ~11 kg/kW of non-compute mass (S98, E8) at Starlink-class ~$700/kg (E4); McCalip ~$9B/GW (E5)";
@@ -289,19 +293,19 @@ define_params! {
         "E15: a year of Starlink's factory in array power; doublings are counted from there";
     space_satellite_cost_floor_busd_per_gw = "space"."satellite_cost_floor_busd_per_gw": 1.0, Bounds::above(0.0, 1e4), "$B per GW",
         "assumption: ~11 kg/kW at aircraft-structure cost (~$30-100/kg) plus cells; no source gives a floor";
-    space_factory_capex_busd_per_gw_month = "space"."factory_capex_busd_per_gw_month": 36.0, Bounds::above(0.0, 1e5), "$B per GW/month of satellite output",
+    space_factory_capex_busd_per_gw_month = "space"."factory_capex_busd_per_gw_month": 36.0, Bounds::closed(0.036, 1e5), "$B per GW/month of satellite output",
         "assumption with anchors E20-E23: ~$3B per GW/yr of output (OneWeb $85M for 700 sats/yr; Bastrop $280/sq ft)";
     space_factory_lead_months = "space"."factory_lead_months": 24.0, Bounds::closed(0.0, 240.0), "months",
         "E18-E21: Gigasat announced Jun 2026 for end-2027; OneWeb's factory took 3 years";
     space_launch_price_usd_per_kg = "space"."launch_price_usd_per_kg": 1000.0, Bounds::above(0.0, 1e6), "$/kg",
         "S84: Falcon 9 internal cost ~$900/kg (the venture launches at cost)";
-    space_launch_learning_ratio = "space"."launch_learning_ratio": 0.8, Bounds::above(0.0, 1.0), "x per doubling of mass launched",
+    space_launch_learning_ratio = "space"."launch_learning_ratio": 0.8, Bounds::closed(0.5, 1.0), "x per doubling of mass launched",
         "assumption (Wright's law, S20); reaches S87's $200/kg after ~7 doublings";
     space_launch_learning_ref_t = "space"."launch_learning_ref_t": 10000.0, Bounds::above(0.0, 1e12), "t",
         "assumption: order of SpaceX's cumulative mass to orbit";
     space_launch_price_floor_usd_per_kg = "space"."launch_price_floor_usd_per_kg": 20.0, Bounds::above(0.0, 1e6), "$/kg",
         "S81, S85: Starship target $10-100/kg";
-    space_launch_capex_busd_per_t_month = "space"."launch_capex_busd_per_t_month": 0.002, Bounds::above(0.0, 100.0), "$B per t/month of capacity",
+    space_launch_capex_busd_per_t_month = "space"."launch_capex_busd_per_t_month": 0.002, Bounds::closed(2e-6, 100.0), "$B per t/month of capacity",
         "assumption: ~$2M per t/month (reusable vehicles, pads, propellant plant)";
     space_launch_lead_months = "space"."launch_lead_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: vehicle build and pad qualification";

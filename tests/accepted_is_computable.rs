@@ -1,0 +1,122 @@
+//! "Accepted means computable" (issue 12): every parameter at either end of the range the
+//! config layer accepts, the others at their defaults, gives finite stocks, flows and
+//! costs in f64 and f32 on random policies, so a config `terafab check` passes never
+//! turns into NaN or inf in a run.
+
+mod common;
+
+use terafab::config::default_experiment;
+use terafab::model::policy::Alloc;
+use terafab::model::{PARAM_SPECS, Params, simulate, trajectory_cost};
+
+/// The smallest value a bound accepts (`lo` itself, or the next value above an open `lo`).
+fn lowest(spec: &terafab::model::params::ParamSpec) -> f64 {
+    let b = spec.bounds;
+    if b.lo_open { b.lo.next_up() } else { b.lo }
+}
+
+/// The config layer's cross-parameter rules (src/config/mod.rs): no stage floor above its
+/// base time, and not all four stage times zero.
+fn refused_by_cross_rules(p: &Params<f64>) -> bool {
+    p.design_design_min_months > p.design_design_months
+        || p.design_mask_min_months > p.design_mask_months
+        || p.design_hot_lot_min_months > p.design_hot_lot_months
+        || p.design_test_min_months > p.design_test_months
+        || p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0
+}
+
+fn to_f32(policy: &[Alloc<f64>]) -> Vec<Alloc<f32>> {
+    policy
+        .iter()
+        .map(|a| Alloc {
+            shares: a.shares.map(|v| v as f32),
+            design_fraction: a.design_fraction as f32,
+            spend_fraction: a.spend_fraction as f32,
+            borrow_fraction: a.borrow_fraction as f32,
+        })
+        .collect()
+}
+
+#[test]
+fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
+    let exp = default_experiment();
+    let mut rng = common::rng(21);
+    let policies: Vec<_> = (0..4).map(|_| common::random_policy(&mut rng, exp.run.knots)).collect();
+    let mut failures = Vec::new();
+    for (i, spec) in PARAM_SPECS.iter().enumerate() {
+        // Both ends, and points between them spaced evenly in log (or linearly from 0).
+        let (lo, hi) = (lowest(spec), spec.bounds.hi);
+        let inner: Vec<f64> = (1..8)
+            .map(|j| {
+                let f = j as f64 / 8.0;
+                if lo > 1e-300 { lo * (hi / lo).powf(f) } else { lo + (hi - lo) * f.powi(3) }
+            })
+            .collect();
+        for value in [lo, hi].into_iter().chain(inner) {
+            let mut v = exp.params.to_vec();
+            v[i] = value;
+            let p = Params::from_slice(&v).unwrap();
+            // The config layer refuses a stage floor above its base time; keep the pair valid.
+            if refused_by_cross_rules(&p) {
+                continue;
+            }
+            for (k, policy) in policies.iter().enumerate() {
+                let t = simulate(&exp.run, &p, policy);
+                let bad = t.months.iter().find_map(|r| {
+                    r.state.named_stocks().into_iter().find(|(_, x)| !x.is_finite()).map(|(n, x)| (r.month, n, x))
+                });
+                let c32 = trajectory_cost(&exp.run, &p.cast::<f32>(), &to_f32(policy));
+                if let Some((month, name, x)) = bad {
+                    failures.push(format!("{} = {value:e}, policy {k}: {name} = {x} in month {month}", spec.path()));
+                } else if !t.cost.is_finite() || !c32.is_finite() {
+                    failures.push(format!("{} = {value:e}, policy {k}: cost f64 {} f32 {c32}", spec.path(), t.cost));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} accepted values compute NaN or inf:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Every parameter drawn at once from the whole range `check` accepts (log-uniform where
+/// the range is positive): configs far stranger than any scenario, which must still
+/// compute finite numbers.
+#[test]
+fn configs_drawn_from_the_whole_accepted_ranges_compute_finite_numbers() {
+    use rand::Rng;
+    let exp = default_experiment();
+    let mut rng = common::rng(22);
+    let (mut failures, mut tried) = (Vec::new(), 0);
+    while tried < 300 {
+        let v: Vec<f64> = PARAM_SPECS
+            .iter()
+            .map(|spec| {
+                let (lo, hi) = (lowest(spec).max(1e-300), spec.bounds.hi);
+                if spec.bounds.lo < 0.0 || spec.bounds.lo == 0.0 && !spec.bounds.lo_open && rng.random_bool(0.2) {
+                    rng.random_range(spec.bounds.lo..=hi)
+                } else {
+                    (rng.random_range(lo.ln()..=hi.ln())).exp().clamp(lo, hi)
+                }
+            })
+            .collect();
+        let p = Params::from_slice(&v).unwrap();
+        if refused_by_cross_rules(&p) {
+            continue;
+        }
+        tried += 1;
+        let policy = common::random_policy(&mut rng, exp.run.knots);
+        let t = simulate(&exp.run, &p, &policy);
+        let c32 = trajectory_cost(&exp.run, &p.cast::<f32>(), &to_f32(&policy));
+        let bad = t.months.iter().find_map(|r| {
+            r.state.named_stocks().into_iter().find(|(_, x)| !x.is_finite()).map(|(n, x)| (r.month, n, x))
+        });
+        if bad.is_some() || !t.cost.is_finite() || !c32.is_finite() {
+            failures.push(format!("config {tried}: {bad:?}, cost f64 {} f32 {c32}", t.cost));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 300 accepted configs compute NaN or inf:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
