@@ -185,8 +185,42 @@ pub use crate::input::BadInput;
 
 pub use crate::config::BUILTIN_POLICIES;
 
+/// The global flags each subcommand reads; any other given is refused (issue 12: `check
+/// --seed 5` or `bench --out DIR` were accepted and meant nothing).
+fn flags_used(command: &Command) -> (&'static str, &'static [&'static str]) {
+    match command {
+        Command::Check { .. } => ("check", &[]),
+        Command::Config { .. } => ("config show", &[]),
+        Command::Devices => ("devices", &[]),
+        Command::Evaluate(_) => ("evaluate", &["--backend", "--adapter", "--seed", "--out"]),
+        Command::Optimize(_) => ("optimize", &["--backend", "--adapter", "--seed", "--out"]),
+        Command::Bench(_) => ("bench", &["--backend", "--adapter", "--seed"]),
+        // simulate computes with the f64 reference, on scenarios from scenarios.seed.
+        Command::Simulate { .. } => ("simulate", &["--out"]),
+    }
+}
+
+fn refuse_unused_flags(command: &Command, g: &GlobalArgs) -> Result<(), BadInput> {
+    let (name, used) = flags_used(command);
+    let given = [
+        (g.backend.is_some(), "--backend"),
+        (g.adapter.is_some(), "--adapter"),
+        (g.seed.is_some(), "--seed"),
+        (g.out.is_some(), "--out"),
+    ];
+    match given.iter().find(|(set, flag)| *set && !used.contains(flag)) {
+        Some((_, flag)) => {
+            let takes =
+                if used.is_empty() { "only --quiet".to_string() } else { format!("{} and --quiet", used.join(", ")) };
+            Err(BadInput(format!("{flag} means nothing to `terafab {name}`, which takes {takes}")))
+        }
+        None => Ok(()),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let g = &cli.global;
+    refuse_unused_flags(&cli.command, g)?;
     match &cli.command {
         Command::Check { configs } => check(configs, g.quiet),
         Command::Config { action: ConfigAction::Show } => {

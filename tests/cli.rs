@@ -439,5 +439,18 @@ fn commands_in_the_same_second_get_their_own_default_folders() {
 #[test]
 fn a_seed_a_config_cannot_hold_is_refused() {
     // Issue 12 (hostile review): --seed took 2^64 - 1 while run.seed takes at most 2^63 - 1.
-    fails_with_bad_input(&["simulate", "--policy", "balanced", "--seed", "18446744073709551615"], "--seed");
+    fails_with_bad_input(&["evaluate", "--sample", "1", "--seed", "18446744073709551615"], "--seed");
+}
+
+#[test]
+fn a_global_flag_a_subcommand_does_not_read_is_refused() {
+    // Issue 12: accepted and silently meaningless.
+    fails_with_bad_input(&["check", "configs/smoke.toml", "--seed", "5"], "--seed means nothing to `terafab check`");
+    fails_with_bad_input(&["config", "show", "--out", "x"], "which takes only --quiet");
+    fails_with_bad_input(&["bench", "--out", "x"], "--out means nothing to `terafab bench`");
+    fails_with_bad_input(
+        &["simulate", "--policy", "balanced", "--backend", "gpu"],
+        "--backend means nothing to `terafab simulate`, which takes --out and --quiet",
+    );
+    terafab().args(["check", "configs/smoke.toml", "--quiet"]).assert().success();
 }
