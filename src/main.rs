@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_mesa_when_asked();
     stop_quietly_when_stdout_closes();
     let cli = terafab::cli::Cli::parse();
     match terafab::cli::run(cli) {
@@ -11,6 +12,22 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             if e.downcast_ref::<terafab::cli::BadInput>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// Mesa's device-select Vulkan layer prints an `XDG_RUNTIME_DIR` line on headless machines
+/// whatever the program asks; `-q` promises only errors. With `-q` (and the variable not
+/// already set) it is switched off, as `NODEVICE_SELECT=1` does, before wgpu loads it.
+/// wgpu still lists every adapter itself, so nothing is chosen differently.
+fn quiet_mesa_when_asked() {
+    let quiet = std::env::args_os().skip(1).any(|a| a == "-q" || a == "--quiet");
+    if quiet && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: the first statement of main: no other thread exists yet that could
+        // read or write the environment concurrently (set_var's only hazard).
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("NODEVICE_SELECT", "1");
         }
     }
 }

@@ -454,3 +454,21 @@ fn a_global_flag_a_subcommand_does_not_read_is_refused() {
     );
     terafab().args(["check", "configs/smoke.toml", "--quiet"]).assert().success();
 }
+
+#[test]
+fn quiet_means_no_driver_noise_either() {
+    // Issue 12: Mesa's device-select layer printed an XDG_RUNTIME_DIR line even with -q.
+    if terafab::gpu::adapter::list_adapters().is_empty() {
+        eprintln!("SKIPPED: no GPU adapter ({})", terafab::gpu::adapter::INSTALL_HINT);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    terafab()
+        .env_remove("NODEVICE_SELECT")
+        .env_remove("XDG_RUNTIME_DIR")
+        .args(["evaluate", "configs/smoke.toml", "--sample", "3", "--backend", "gpu", "-q", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}

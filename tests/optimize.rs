@@ -463,3 +463,58 @@ fn a_folder_a_run_was_killed_in_before_run_json_starts_again_and_loses_its_lefto
     assert!(!leftover.exists());
     assert_eq!(summary(&dir)["complete"], true);
 }
+
+#[test]
+fn every_checkpoint_file_flipped_zeroed_or_truncated_is_refused_by_name() {
+    // Issue 12 (crash consistency): not only pipeline.bin, every file a killed run leaves
+    // (the solver's state too) is checked before it is resumed.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("killed");
+    let bin = assert_cmd::cargo::cargo_bin("terafab");
+    let mut child = std::process::Command::new(&bin)
+        .args(["optimize", "configs/smoke.toml", "--backend", "cpu", "--budget", "2000000", "--quiet", "--out"])
+        .arg(&dir)
+        .spawn()
+        .unwrap();
+    // Kill it once the population search has saved its own state beside the pipeline's.
+    let solver_saved = || {
+        std::fs::read_dir(dir.join("checkpoint"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .any(|e| e.file_name() != "pipeline.bin" && !e.file_name().to_string_lossy().starts_with('.'))
+            })
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !solver_saved() && std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.join("checkpoint"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with(terafab::report::TEMP_PREFIX))
+        .collect();
+    assert!(files.len() >= 2, "the run was not killed with a solver checkpoint on disk: {files:?}");
+    for file in &files {
+        let good = std::fs::read(file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        let mut flipped = good.clone();
+        flipped[good.len() * 2 / 3] ^= 0x10;
+        for (how, bytes) in
+            [("flipped", flipped), ("zeroed", vec![0u8; good.len()]), ("truncated", good[..good.len() / 2].to_vec())]
+        {
+            std::fs::write(file, &bytes).unwrap();
+            eprintln!("resuming with {name} {how}");
+            terafab()
+                .args(["optimize", "--quiet", "--resume"])
+                .arg(&dir)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(name.as_str()).and(predicate::str::contains("panicked").not()));
+        }
+        std::fs::write(file, &good).unwrap();
+    }
+}

@@ -144,6 +144,8 @@ pub enum PolicyError {
     UnknownKey { knot: usize, key: String, hint: String, channels: String },
     #[error("knot {knot}: `{key}` is missing")]
     Missing { knot: usize, key: String },
+    #[error("line {line}: {inner}")]
+    At { line: usize, inner: Box<PolicyError> },
     #[error("knot {knot}: {key} = {value}: {rule}")]
     /// `value` as written (a number as Rust prints it, anything else as TOML writes it).
     BadValue { knot: usize, key: String, value: String, rule: String },
@@ -278,6 +280,30 @@ fn header_key(v: &Option<toml::Value>, key: &str, want: &toml::Value) -> Result<
     }
 }
 
+/// `err`, about knot `knot` (1-based), with the line it is on: the line of its key when
+/// it names one, else the knot's `[[knot]]` header.
+fn at_line(text: &str, knot: usize, err: PolicyError) -> PolicyError {
+    let key = match &err {
+        PolicyError::BadValue { key, .. } | PolicyError::UnknownKey { key, .. } => Some(key.clone()),
+        PolicyError::KnotMonth { .. } => Some(MONTH_KEY.to_string()),
+        _ => None,
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(header) =
+        lines.iter().enumerate().filter(|(_, l)| l.trim_start().starts_with("[[knot]]")).nth(knot - 1).map(|(i, _)| i)
+    else {
+        return err;
+    };
+    let key_line = key.and_then(|key| {
+        lines[header + 1..]
+            .iter()
+            .take_while(|l| !l.trim_start().starts_with('['))
+            .position(|l| l.trim_start().strip_prefix(key.as_str()).is_some_and(|r| r.trim_start().starts_with('=')))
+            .map(|i| header + 1 + i)
+    });
+    PolicyError::At { line: key_line.unwrap_or(header) + 1, inner: Box::new(err) }
+}
+
 /// Parses a policy file's text into the allocation at each of `knots` knots. With
 /// `months`, a knot's optional `month` key must name the run's month for that knot.
 pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) -> Result<Vec<Alloc<f64>>, PolicyError> {
@@ -305,71 +331,74 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
         .iter()
         .enumerate()
         .map(|(i, table)| {
-            let knot = i + 1;
-            for key in table.keys() {
-                if !names.contains(&key.as_str())
-                    && ![DESIGN_KEY, SPEND_KEY, BORROW_KEY, MONTH_KEY].contains(&key.as_str())
-                {
-                    let mut all = names.clone();
-                    all.extend([MONTH_KEY, DESIGN_KEY, SPEND_KEY, BORROW_KEY]);
-                    return Err(PolicyError::UnknownKey {
-                        knot,
-                        key: key.clone(),
-                        hint: crate::spelling::suggest(key, all.iter().copied()),
-                        channels: names.join(", "),
-                    });
+            (|| -> Result<Alloc<f64>, PolicyError> {
+                let knot = i + 1;
+                for key in table.keys() {
+                    if !names.contains(&key.as_str())
+                        && ![DESIGN_KEY, SPEND_KEY, BORROW_KEY, MONTH_KEY].contains(&key.as_str())
+                    {
+                        let mut all = names.clone();
+                        all.extend([MONTH_KEY, DESIGN_KEY, SPEND_KEY, BORROW_KEY]);
+                        return Err(PolicyError::UnknownKey {
+                            knot,
+                            key: key.clone(),
+                            hint: crate::spelling::suggest(key, all.iter().copied()),
+                            channels: names.join(", "),
+                        });
+                    }
                 }
-            }
-            if let (Some(month), Some(want)) = (table.get(MONTH_KEY), months.and_then(|m| m.get(i))) {
-                let got = month.as_str().map_or_else(|| month.to_string(), str::to_string);
-                if &got != want {
-                    return Err(PolicyError::KnotMonth { knot, got, want: want.clone() });
+                if let (Some(month), Some(want)) = (table.get(MONTH_KEY), months.and_then(|m| m.get(i))) {
+                    let got = month.as_str().map_or_else(|| month.to_string(), str::to_string);
+                    if &got != want {
+                        return Err(PolicyError::KnotMonth { knot, got, want: want.clone() });
+                    }
                 }
-            }
-            let number = |key: &str| -> Result<f64, PolicyError> {
-                let v = table.get(key).ok_or_else(|| PolicyError::Missing { knot, key: key.into() })?;
-                let value = match v {
-                    toml::Value::Float(f) => *f,
-                    toml::Value::Integer(n) => *n as f64,
-                    other => {
+                let number = |key: &str| -> Result<f64, PolicyError> {
+                    let v = table.get(key).ok_or_else(|| PolicyError::Missing { knot, key: key.into() })?;
+                    let value = match v {
+                        toml::Value::Float(f) => *f,
+                        toml::Value::Integer(n) => *n as f64,
+                        other => {
+                            return Err(PolicyError::BadValue {
+                                knot,
+                                key: key.into(),
+                                value: crate::input::shorten(&other.to_string()),
+                                rule: format!("must be a number, found {}", other.type_str()),
+                            });
+                        }
+                    };
+                    if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
                         return Err(PolicyError::BadValue {
                             knot,
                             key: key.into(),
-                            value: crate::input::shorten(&other.to_string()),
-                            rule: format!("must be a number, found {}", other.type_str()),
+                            value: value.to_string(),
+                            rule: "must be between 0 and 1".into(),
                         });
                     }
+                    Ok(value)
                 };
-                if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
+                let mut shares = [0.0; N_CHANNELS];
+                for (s, name) in shares.iter_mut().zip(&names) {
+                    *s = number(name)?;
+                }
+                let total: f64 = shares.iter().sum();
+                if (total - 1.0).abs() > 1e-3 {
                     return Err(PolicyError::BadValue {
                         knot,
-                        key: key.into(),
-                        value: value.to_string(),
-                        rule: "must be between 0 and 1".into(),
+                        key: "channel shares".into(),
+                        value: total.to_string(),
+                        rule: "the channel shares must sum to 1 (within 0.001)".into(),
                     });
                 }
-                Ok(value)
-            };
-            let mut shares = [0.0; N_CHANNELS];
-            for (s, name) in shares.iter_mut().zip(&names) {
-                *s = number(name)?;
-            }
-            let total: f64 = shares.iter().sum();
-            if (total - 1.0).abs() > 1e-3 {
-                return Err(PolicyError::BadValue {
-                    knot,
-                    key: "channel shares".into(),
-                    value: total.to_string(),
-                    rule: "the channel shares must sum to 1 (within 0.001)".into(),
-                });
-            }
-            shares.iter_mut().for_each(|s| *s /= total);
-            Ok(Alloc {
-                shares,
-                design_fraction: number(DESIGN_KEY)?,
-                spend_fraction: number(SPEND_KEY)?,
-                borrow_fraction: number(BORROW_KEY)?,
-            })
+                shares.iter_mut().for_each(|s| *s /= total);
+                Ok(Alloc {
+                    shares,
+                    design_fraction: number(DESIGN_KEY)?,
+                    spend_fraction: number(SPEND_KEY)?,
+                    borrow_fraction: number(BORROW_KEY)?,
+                })
+            })()
+            .map_err(|e| at_line(text, i + 1, e))
         })
         .collect()
 }
@@ -499,6 +528,8 @@ mod tests {
         assert!(e.contains("unknown key `lanch`") && e.contains("did you mean `launch`"), "{e}");
         let e = parse_policy_toml(&one_knot(&OK.replace("fab=0.2", "fab=-0.2")), 1, None).unwrap_err().to_string();
         assert!(e.contains("knot 1: fab = -0.2: must be between 0 and 1"), "{e}");
+        // The line of the key (one_knot puts the header on line 4, fab on line 5).
+        assert!(e.starts_with("line 5: knot 1: fab = -0.2"), "{e}");
         let e = parse_policy_toml(&one_knot(&OK.replace("fab=0.2", "fab=nan")), 1, None).unwrap_err().to_string();
         assert!(e.contains("fab = NaN"), "{e}");
         let e = parse_policy_toml(&one_knot(&OK.replace("fab=0.2", "fab=0.5")), 1, None).unwrap_err().to_string();
