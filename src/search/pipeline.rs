@@ -446,6 +446,19 @@ macro_rules! execute {
     }};
 }
 
+/// The random stream of population run `run` of a search seeded `seed`, for a stage
+/// tagged `tag`: distinct for every (seed, run). `seed ^ run` made seeds 1, 2 and 3 share
+/// the streams {0, 1, 2, 3} between them, so their runs were not independent and two
+/// seeds could end on the very same policy (SplitMix64's finaliser mixes the pair).
+fn run_stream(seed: u64, tag: u64, run: usize) -> u64 {
+    let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ tag
+        ^ (run as u64).wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// One of the population stage's independent searches.
 #[derive(Debug)]
 struct PopulationRun {
@@ -466,7 +479,7 @@ fn population_cmaes(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Resu
     let (p, run, budget, path) = (&st.plan, r.index, r.budget, r.checkpoint);
     let bound = seam.bound();
     let mean = vec![0.0; st.top[0].2.len()];
-    let es = CmaEs::new(mean, p.sigma0, p.population, bound, p.seed ^ 0x000C_3AE5 ^ run as u64);
+    let es = CmaEs::new(mean, p.sigma0, p.population, bound, run_stream(p.seed, 0x000C_3AE5, run));
     let tracked = Tracked::new(es, st.evals, budget, p.population as u64);
     Ok(execute!(seam, tracked, path, p.checkpoint_every, |s: CmaState| s.max_iters(u64::MAX)))
 }
@@ -480,7 +493,7 @@ fn population_pso(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Result
     let resuming = path.as_ref().is_some_and(|(p, _)| p.exists());
     // The swarm starts at the screened seeds plus uniform points of the box, with small
     // random velocities (argmin's own start is uniform with velocities the box's width).
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x9507 ^ run as u64);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(run_stream(p.seed, 0x9507, run));
     let mut particles = Vec::new();
     if !resuming {
         let fresh = p.population.saturating_sub(st.top.len());
@@ -495,7 +508,7 @@ fn population_pso(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Result
         }
     }
     let swarm = ParticleSwarm::new((vec![-bound; dim], vec![bound; dim]), p.population)
-        .with_rng_generator(Xoshiro256PlusPlus::seed_from_u64(p.seed ^ 0x5A4D ^ run as u64));
+        .with_rng_generator(Xoshiro256PlusPlus::seed_from_u64(run_stream(p.seed, 0x5A4D, run)));
     let tracked = Tracked::new(swarm, st.evals, budget, p.population as u64);
     Ok(execute!(seam, tracked, path, p.checkpoint_every, move |s: SwarmState| {
         let s = s.max_iters(u64::MAX);
@@ -529,4 +542,19 @@ fn polish(
 /// Where `optimize` keeps checkpoints inside its output folder.
 pub fn checkpoint_dir(out: &Path, run: RunId) -> CheckpointDir {
     CheckpointDir { dir: out.join("checkpoint"), run }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_stream;
+
+    #[test]
+    fn run_streams_differ_for_every_seed_and_run() {
+        let mut seen = std::collections::HashSet::new();
+        for seed in 0..64u64 {
+            for run in 0..8 {
+                assert!(seen.insert(run_stream(seed, 0x000C_3AE5, run)), "seed {seed} run {run} repeats a stream");
+            }
+        }
+    }
 }
