@@ -120,7 +120,7 @@ fn confidence(s: &mut String, o: &Outcome) {
     if sp.runs.len() > 1 {
         let _ = writeln!(
             s,
-            "**The search.** The population stage ran {} independent searches, each from another screened start. Their \
+            "**The search.** The population stage ran {} independent searches, each with its own random stream. Their \
              best policies, re-costed with the f64 reference:\n",
             sp.runs.len()
         );
