@@ -15,28 +15,6 @@ fn lowest(spec: &terafab::model::params::ParamSpec) -> f64 {
     if b.lo_open { b.lo.next_up() } else { b.lo }
 }
 
-/// The config layer's cross-parameter rules (src/config/mod.rs): no stage floor above its
-/// base time, and not all four stage times zero.
-fn refused_by_cross_rules(p: &Params<f64>) -> bool {
-    p.design_design_min_months > p.design_design_months
-        || p.design_mask_min_months > p.design_mask_months
-        || p.design_hot_lot_min_months > p.design_hot_lot_months
-        || p.design_test_min_months > p.design_test_months
-        || p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0
-}
-
-fn to_f32(policy: &[Alloc<f64>]) -> Vec<Alloc<f32>> {
-    policy
-        .iter()
-        .map(|a| Alloc {
-            shares: a.shares.map(|v| v as f32),
-            design_fraction: a.design_fraction as f32,
-            spend_fraction: a.spend_fraction as f32,
-            borrow_fraction: a.borrow_fraction as f32,
-        })
-        .collect()
-}
-
 #[test]
 fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
     let exp = default_experiment();
@@ -57,7 +35,7 @@ fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
             v[i] = value;
             let p = Params::from_slice(&v).unwrap();
             // The config layer refuses a stage floor above its base time; keep the pair valid.
-            if refused_by_cross_rules(&p) {
+            if terafab::config::cross_rule_problem(&p).is_some() {
                 continue;
             }
             for (k, policy) in policies.iter().enumerate() {
@@ -65,7 +43,11 @@ fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
                 let bad = t.months.iter().find_map(|r| {
                     r.state.named_stocks().into_iter().find(|(_, x)| !x.is_finite()).map(|(n, x)| (r.month, n, x))
                 });
-                let c32 = trajectory_cost(&exp.run, &p.cast::<f32>(), &to_f32(policy));
+                let c32 = trajectory_cost(
+                    &exp.run,
+                    &p.cast::<f32>(),
+                    &policy.iter().map(Alloc::cast::<f32>).collect::<Vec<_>>(),
+                );
                 if let Some((month, name, x)) = bad {
                     failures.push(format!("{} = {value:e}, policy {k}: {name} = {x} in month {month}", spec.path()));
                 } else if !t.cost.is_finite() || !c32.is_finite() {
@@ -99,13 +81,14 @@ fn configs_drawn_from_the_whole_accepted_ranges_compute_finite_numbers() {
             })
             .collect();
         let p = Params::from_slice(&v).unwrap();
-        if refused_by_cross_rules(&p) {
+        if terafab::config::cross_rule_problem(&p).is_some() {
             continue;
         }
         tried += 1;
         let policy = common::random_policy(&mut rng, exp.run.knots);
         let t = simulate(&exp.run, &p, &policy);
-        let c32 = trajectory_cost(&exp.run, &p.cast::<f32>(), &to_f32(&policy));
+        let c32 =
+            trajectory_cost(&exp.run, &p.cast::<f32>(), &policy.iter().map(Alloc::cast::<f32>).collect::<Vec<_>>());
         let bad = t.months.iter().find_map(|r| {
             r.state.named_stocks().into_iter().find(|(_, x)| !x.is_finite()).map(|(n, x)| (r.month, n, x))
         });

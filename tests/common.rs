@@ -32,8 +32,12 @@ pub fn random_scenario(exp: &Experiment, rng: &mut impl Rng, k: usize) -> Params
         }
     }
     let p = Params::from_slice(&v).unwrap();
-    // Stage floors must stay below their base times, as the config layer requires.
+    // Stage floors must stay below their base times, as the config layer requires. Odd
+    // scenarios start with grid connections in the queue (the default has none), so the
+    // queue's first months are compared across the CPU, the lanes and the kernel too.
+    let queue = if k % 2 == 1 { rng.random_range(0.5..5.0) } else { p.initial_grid_under_construction_gw };
     Params {
+        initial_grid_under_construction_gw: queue,
         design_design_min_months: p.design_design_min_months.min(p.design_design_months),
         design_mask_min_months: p.design_mask_min_months.min(p.design_mask_months),
         design_hot_lot_min_months: p.design_hot_lot_min_months.min(p.design_hot_lot_months),

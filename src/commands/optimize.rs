@@ -181,7 +181,7 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     // Checkpoints are bound to this run: its manifest's checksum.
     let run_id: [u8; 32] = Sha256::digest(manifest.sha256.as_deref().unwrap_or_default().as_bytes()).into();
     let ckpt = checkpoint_dir(&out, run_id);
-    if args.resume.is_some() && !out.join("checkpoint").join("pipeline.bin").exists() && !g.quiet {
+    if args.resume.is_some() && !ckpt.has_run_state() && !g.quiet {
         eprintln!(
             "note: {} holds no checkpoint yet (the run stopped before its first save): it starts from the beginning",
             out.display()

@@ -472,7 +472,15 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
         }
     }
     let p = Params::from_slice(&values).expect("registry layout");
-    // Cross-parameter rules the per-key bounds cannot express.
+    match cross_rule_problem(&p) {
+        Some(why) => Err(cx.err_at(None, why)),
+        None => Ok(p),
+    }
+}
+
+/// The cross-parameter rules the per-key bounds cannot express, as the sentence that
+/// refuses a config breaking one (`None` when all hold).
+pub fn cross_rule_problem(p: &Params<f64>) -> Option<String> {
     for (floor, base, stage) in [
         (p.design_design_min_months, p.design_design_months, "design"),
         (p.design_mask_min_months, p.design_mask_months, "mask"),
@@ -480,21 +488,16 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
         (p.design_test_min_months, p.design_test_months, "test"),
     ] {
         if floor > base {
-            return Err(cx.err_at(
-                None,
-                format!(
-                    "design.{stage}_min_months = {} is above design.{stage}_months = {}: a stage's floor cannot exceed \
-                     its base time; lower the first or raise the second",
-                    fmt_num(floor),
-                    fmt_num(base)
-                ),
+            return Some(format!(
+                "design.{stage}_min_months = {} is above design.{stage}_months = {}: a stage's floor cannot exceed its \
+                 base time; lower the first or raise the second",
+                fmt_num(floor),
+                fmt_num(base)
             ));
         }
     }
-    if p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0 {
-        return Err(cx.err_at(None, "design: the four stage times sum to 0; at least one must be > 0".into()));
-    }
-    Ok(p)
+    (p.design_design_months + p.design_mask_months + p.design_hot_lot_months + p.design_test_months <= 0.0)
+        .then(|| "design: the four stage times sum to 0; at least one must be > 0".to_string())
 }
 
 /// The most evaluations a run may ask for, in the config or with `--budget` (2^40: weeks

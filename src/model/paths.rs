@@ -7,6 +7,7 @@
 
 use super::params::Params;
 use super::real::Real;
+use super::step::{arch_rate, ln_arch_multiplier};
 
 /// Values per (scenario, month) in the table (the WGSL kernel's stride).
 pub const N_PATHS: usize = 7;
@@ -42,8 +43,7 @@ impl<R: Real> Paths<R> {
         // The market's chips are the process's with the architecture of
         // `market_iterations_per_year` design iterations a year, on the same curve as the
         // venture's (step.rs: arch_mult): nobody's architecture gains outrun the ceiling.
-        let ln_arch_ceiling = p.chip_arch_ceiling.ln();
-        let arch_rate = (one + p.chip_arch_gain_per_iteration).ln() / ln_arch_ceiling;
+        let (ln_arch_ceiling, arch_rate) = (p.chip_arch_ceiling.ln(), arch_rate(p));
         let (price, rent, supply) = (
             ln(p.market_chip_price_trend_per_year),
             ln(p.demand_rental_trend_per_year),
@@ -59,7 +59,7 @@ impl<R: Real> Paths<R> {
                 let years = R::lit(month as f64 / 12.0);
                 let ln_world_growth = r_f * years + (r_i - r_f) * tau * (one - (-years / tau).exp());
                 let market_iterations = years * p.chip_market_iterations_per_year;
-                let ln_market_arch = ln_arch_ceiling * (one - (-market_iterations * arch_rate).exp());
+                let ln_market_arch = ln_arch_multiplier(ln_arch_ceiling, arch_rate, market_iterations);
                 Paths {
                     market_eff_tflops_per_w: (p.chip_eff_tflops_per_w_at_start
                         * (years * process_eff + ln_market_arch).exp())

@@ -51,6 +51,21 @@ fn delay3_rate<R: Real>(lead: R) -> R {
     R::lit(3.0) / (lead + R::lit(3.0))
 }
 
+/// `ln A(N)`, the log of the architecture multiplier after `iterations` design
+/// iterations: `A(N) = C^(1 - exp(-N rate))`, `rate = ln(1 + g) / ln C` ([`arch_rate`]).
+/// One curve for the venture's chips (the iterations its loop completes) and the
+/// market's (`paths.rs`: `chip.market_iterations_per_year` a year).
+#[inline(always)]
+pub fn ln_arch_multiplier<R: Real>(ln_arch_ceiling: R, arch_rate: R, iterations: R) -> R {
+    ln_arch_ceiling * (R::lit(1.0) - (-iterations * arch_rate).exp())
+}
+
+/// The architecture curve's rate: the first iteration gains about `g`, and gains shrink
+/// toward the ceiling `C`.
+pub fn arch_rate<R: Real>(p: &Params<R>) -> R {
+    (R::lit(1.0) + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln()
+}
+
 /// Wright's-law slope: cost multiplies by `ratio` per doubling, so cost ~ x^slope.
 fn learning_slope<R: Real>(ratio: R) -> R {
     ratio.ln() / R::lit(std::f64::consts::LN_2)
@@ -71,7 +86,7 @@ impl<R: Real> Derived<R> {
             wafer_cost_slope: learning_slope(p.fab_wafer_learning_ratio),
             launch_price_slope: learning_slope(p.space_launch_learning_ratio),
             ln_arch_ceiling: p.chip_arch_ceiling.ln(),
-            arch_rate: (one + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln(),
+            arch_rate: arch_rate(p),
             tonnes_per_gw: R::lit(1e6) / p.space_specific_power_kw_per_t,
             satellite_slope: learning_slope(p.space_satellite_learning_ratio),
             package_slope: learning_slope(p.packaging_unit_learning_ratio),
@@ -161,7 +176,7 @@ pub fn step<R: Real>(
     //    the market's chip, so a FLOP gets cheaper as the market's chips get more efficient.
     let ceiling = p.chip_eff_ceiling_tflops_per_w;
     let market_eff = x.market_eff_tflops_per_w;
-    let arch_mult = (k.ln_arch_ceiling * (one - (-s.iterations * k.arch_rate).exp())).exp();
+    let arch_mult = ln_arch_multiplier(k.ln_arch_ceiling, k.arch_rate, s.iterations).exp();
     let own_eff = (x.process_eff_tflops_per_w * arch_mult).min(ceiling);
     let chip_price = x.chip_price_busd_per_gw;
     let ref_price = x.rental_busd_per_gw_year / (market_eff * R::lit(12000.0));

@@ -163,6 +163,10 @@ impl CheckpointDir {
     fn solver(&self, stage: &str) -> PathBuf {
         self.dir.join(format!("{stage}.bin"))
     }
+    /// Whether a run state has been saved here (without reading it).
+    pub fn has_run_state(&self) -> bool {
+        self.pipeline().exists()
+    }
     /// The saved run state, if there is one.
     pub fn load(&self) -> Result<Option<RunState>> {
         let path = self.pipeline();
