@@ -9,12 +9,6 @@ use terafab::config::default_experiment;
 use terafab::model::policy::Alloc;
 use terafab::model::{PARAM_SPECS, Params, simulate, trajectory_cost};
 
-/// The smallest value a bound accepts (`lo` itself, or the next value above an open `lo`).
-fn lowest(spec: &terafab::model::params::ParamSpec) -> f64 {
-    let b = spec.bounds;
-    if b.lo_open { b.lo.next_up() } else { b.lo }
-}
-
 #[test]
 fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
     let exp = default_experiment();
@@ -23,7 +17,7 @@ fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
     let mut failures = Vec::new();
     for (i, spec) in PARAM_SPECS.iter().enumerate() {
         // Both ends, and points between them spaced evenly in log (or linearly from 0).
-        let (lo, hi) = (lowest(spec), spec.bounds.hi);
+        let (lo, hi) = (common::lowest(spec), spec.bounds.hi);
         let inner: Vec<f64> = (1..8)
             .map(|j| {
                 let f = j as f64 / 8.0;
@@ -64,26 +58,11 @@ fn every_parameter_at_either_end_of_its_range_computes_finite_numbers() {
 /// compute finite numbers.
 #[test]
 fn configs_drawn_from_the_whole_accepted_ranges_compute_finite_numbers() {
-    use rand::Rng;
     let exp = default_experiment();
     let mut rng = common::rng(22);
     let (mut failures, mut tried) = (Vec::new(), 0);
     while tried < 300 {
-        let v: Vec<f64> = PARAM_SPECS
-            .iter()
-            .map(|spec| {
-                let (lo, hi) = (lowest(spec).max(1e-300), spec.bounds.hi);
-                if spec.bounds.lo < 0.0 || spec.bounds.lo == 0.0 && !spec.bounds.lo_open && rng.random_bool(0.2) {
-                    rng.random_range(spec.bounds.lo..=hi)
-                } else {
-                    (rng.random_range(lo.ln()..=hi.ln())).exp().clamp(lo, hi)
-                }
-            })
-            .collect();
-        let p = Params::from_slice(&v).unwrap();
-        if terafab::config::cross_rule_problem(&p).is_some() {
-            continue;
-        }
+        let p = common::accepted_params(&mut rng);
         tried += 1;
         let policy = common::random_policy(&mut rng, exp.run.knots);
         let t = simulate(&exp.run, &p, &policy);

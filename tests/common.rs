@@ -46,6 +46,36 @@ pub fn random_scenario(exp: &Experiment, rng: &mut impl Rng, k: usize) -> Params
     }
 }
 
+/// The smallest value a bound accepts (`lo` itself, or the next value above an open `lo`).
+pub fn lowest(spec: &terafab::model::params::ParamSpec) -> f64 {
+    let b = spec.bounds;
+    if b.lo_open { b.lo.next_up() } else { b.lo }
+}
+
+/// Every parameter drawn at once from the whole range `check` accepts (log-uniform where
+/// the range is positive, uniform where it reaches below 0, and a fifth of the time 0
+/// where 0 is allowed), until the draw meets the config's cross-parameter rules: scenarios
+/// far stranger than any the uncertainty draws.
+pub fn accepted_params(rng: &mut impl Rng) -> Params<f64> {
+    loop {
+        let v: Vec<f64> = terafab::model::PARAM_SPECS
+            .iter()
+            .map(|spec| {
+                let (lo, hi) = (lowest(spec), spec.bounds.hi);
+                if spec.bounds.lo < 0.0 || lo == 0.0 && rng.random_bool(0.2) {
+                    rng.random_range(spec.bounds.lo..=hi)
+                } else {
+                    (rng.random_range(lo.max(1e-300).ln()..=hi.ln())).exp().clamp(lo, hi)
+                }
+            })
+            .collect();
+        let p = Params::from_slice(&v).unwrap();
+        if terafab::config::cross_rule_problem(&p).is_none() {
+            return p;
+        }
+    }
+}
+
 /// The closed-form case: zero lags, market chips only, constant prices, unbounded demand,
 /// no debt, so installed power grows by a constant factor a month
 /// (`tests/model_invariants.rs`).

@@ -86,3 +86,44 @@ fn short_groups_and_single_candidates_land_in_their_own_slots() {
         assert_eq!(alone, all[c * 3..(c + 1) * 3], "candidate {c}");
     }
 }
+
+/// Issue 12: for the default objective, agreement holds across the whole box `check`
+/// accepts, not only near the sampled scenarios: 192 scenarios with every parameter drawn
+/// from its full accepted range (down to a thousandth of its default), each under 32
+/// random policies. Where the target is missed by more than ten doublings (a sustained
+/// level under a thousandth of it: ~1 GW/yr against 1 TW/yr) the level itself is a few
+/// MW that f32 keeps to a few parts in a thousand; there the bound is 5% on the level
+/// (penalty x log2 1.05, ~1.7 months), a distinction no search needs. The FLOP objectives
+/// are not held to this box: a config at its corners (capex a thousandth of its default,
+/// learning ratio 0.5) can grow a stock past f32's 3.4e38 or make thousands of design
+/// iterations, and only the f64 reference keeps those numbers.
+#[test]
+fn simd_lanes_match_the_f64_reference_across_the_whole_accepted_box() {
+    let mut rng = common::rng(90);
+    let exp = terafab::config::default_experiment();
+    let scenarios = (0..192).map(|_| common::accepted_params(&mut rng)).collect();
+    let p = Problem { run: exp.run, scenarios, aggregate: Aggregate::Mean };
+    let x = policies(&p, 32, 95);
+    let simd = trajectory_costs(&p, Precision::Simd, &x);
+    let reference = trajectory_costs(&p, Precision::F64, &x);
+    let tol = tolerance::simd_vs_f64(Objective::TimeToTarget);
+    let deep = p.run.last_confirmable_month() as f64 + 10.0 * p.run.penalty_months_per_doubling;
+    let bound = |e: f64| if e <= deep { tol } else { tol + p.run.penalty_months_per_doubling * 1.05f64.log2() };
+    let off: Vec<String> = simd
+        .iter()
+        .zip(&reference)
+        .enumerate()
+        .filter(|(_, (a, e))| !((*a - *e).abs() <= bound(**e)))
+        .map(|(i, (a, e))| format!("candidate {} scenario {}: simd {a}, f64 {e}", i / 192, i % 192))
+        .collect();
+    let worst = simd.iter().zip(&reference).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
+    let near = simd.iter().zip(&reference).filter(|(_, e)| **e <= deep);
+    let worst_near = near.clone().map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
+    println!(
+        "worst |simd - f64| over {} whole-box trajectories: {worst_near:.3e} months on the {} within ten doublings \
+         of the target, {worst:.3e} on all",
+        simd.len(),
+        near.count()
+    );
+    assert!(off.is_empty(), "{} of {} beyond the bound:\n{}", off.len(), simd.len(), off.join("\n"));
+}

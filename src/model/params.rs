@@ -127,17 +127,21 @@ pub fn wgsl_params_struct() -> String {
     s
 }
 
-// Bounds: what `check` accepts must compute (tests/accepted_is_computable.rs). A cost,
-// capex or unit figure divides something, so its floor is a thousandth of its sourced
-// default rather than 0; a Wright's-law ratio's floor is 0.5 (cost halving with every
-// doubling, past any learning rate measured: S20 finds 0.6-1.0).
+// Bounds: what `check` accepts must compute (tests/accepted_is_computable.rs), and compute
+// the same in f32 as in f64 (the SIMD lanes and the GPU kernel). A quantity that must be
+// positive (a cost, capex, unit figure, reference scale or efficiency: each divides or
+// scales something) has a floor of a thousandth of its sourced default, rounded down,
+// rather than 0: far below any defensible value, yet inside f32's normal range, where a
+// value like 1e-300 would be flushed to 0 on the f32 paths. A Wright's-law ratio's floor
+// is 0.5 (cost halving with every doubling, past any learning rate measured: S20 finds
+// 0.6-1.0).
 define_params! {
     // --- initial state (2026-04) ---
     initial_cash_busd = "initial"."cash_busd": 22.5, Bounds::closed(0.0, 1e5), "$B",
         "S63, S64: TERAFAB's stated $20-25B (midpoint)";
     initial_installed_ground_gw = "initial"."installed_ground_gw": 1.0, Bounds::closed(0.0, 1e4), "GW",
         "MODEL.md: the parents' clusters, order of 1 GW";
-    initial_fleet_eff_tflops_per_w = "initial"."fleet_eff_tflops_per_w": 1.8, Bounds::above(0.0, 1e4), "TFLOP/s per W",
+    initial_fleet_eff_tflops_per_w = "initial"."fleet_eff_tflops_per_w": 1.8, Bounds::closed(0.001, 1e4), "TFLOP/s per W",
         "between H100 (1.41) and B200 (2.25) dense BF16 per W (S24, S26): a mixed fleet";
     initial_ground_power_gw = "initial"."ground_power_gw": 2.0, Bounds::closed(0.0, 1e4), "GW",
         "assumption: the fleet's 1 GW x 1.35 IT load x PUE 1.2, plus contracted headroom";
@@ -163,17 +167,17 @@ define_params! {
         "one reference fab (S1): doublings are counted from the first module";
     fab_construction_months = "fab"."construction_months": 30.0, Bounds::closed(0.0, 240.0), "months",
         "S5 (2-3 yr), S6: construction to volume production, midpoint";
-    fab_wafer_cost_kusd = "fab"."wafer_cost_kusd": 30.0, Bounds::above(0.0, 1e3), "k$ per wafer",
+    fab_wafer_cost_kusd = "fab"."wafer_cost_kusd": 30.0, Bounds::closed(0.03, 1e3), "k$ per wafer",
         "S1, S13: N2 wafer $24.6-30k";
     fab_wafer_learning_ratio = "fab"."wafer_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative wafers",
         "assumption after S19/S20 (Wright's law), milder than 0.70 at a fixed node";
-    fab_wafer_learning_ref_kwafers = "fab"."wafer_learning_ref_kwafers": 600.0, Bounds::above(0.0, 1e9), "1000 wafers",
+    fab_wafer_learning_ref_kwafers = "fab"."wafer_learning_ref_kwafers": 600.0, Bounds::closed(0.6, 1e9), "1000 wafers",
         "one year of a 50k WSPM fab: doublings are counted from there";
     fab_kw_per_wafer_mature = "fab"."kw_per_wafer_mature": 20.0, Bounds::closed(0.02, 1e3), "kW of accelerator TDP per wafer",
         "PARAMETERS.md section 2, derived (15-31)";
     fab_yield_initial_fraction = "fab"."yield_initial_fraction": 0.35, Bounds::closed(0.01, 1.0), "fraction of mature good dies",
         "Murphy yield at D0 0.3-0.8 vs 0.1 (S8, S10), 814 mm^2 die";
-    fab_yield_ramp_kwafers = "fab"."yield_ramp_kwafers": 450.0, Bounds::above(0.0, 1e9), "1000 wafers (e-folding)",
+    fab_yield_ramp_kwafers = "fab"."yield_ramp_kwafers": 450.0, Bounds::closed(0.4, 1e9), "1000 wafers (e-folding)",
         "S8: D0 mature ~9 months after HVM, x 50k WSPM";
 
     // --- advanced packaging + HBM ---
@@ -181,19 +185,19 @@ define_params! {
         "assumption: CoWoS line plus the HBM supply behind it; sweep it (S34-S41: sold out to 2030)";
     packaging_construction_months = "packaging"."construction_months": 18.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: TSMC roughly doubled CoWoS in a year (S34, S35)";
-    packaging_unit_cost_kusd = "packaging"."unit_cost_kusd": 4.0, Bounds::above(0.0, 1e3), "k$ per package",
+    packaging_unit_cost_kusd = "packaging"."unit_cost_kusd": 4.0, Bounds::closed(0.004, 1e3), "k$ per package",
         "E26: B200 HBM ~$2,900 + CoWoS-L ~$1,100 per 1 kW package (H100 ~$3,100 per kW, E24, E27)";
     packaging_unit_learning_ratio = "packaging"."unit_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative packages",
         "assumption: DRAM-like learning once HBM is no longer supply-short (flat 2024-26: E28, E29); sweep it";
-    packaging_unit_learning_ref_mpkg = "packaging"."unit_learning_ref_mpkg": 10.0, Bounds::above(0.0, 1e9), "million packages",
+    packaging_unit_learning_ref_mpkg = "packaging"."unit_learning_ref_mpkg": 10.0, Bounds::closed(0.01, 1e9), "million packages",
         "doublings counted from ~a year of 2025 industry HBM supply (~11 GW, E30, E33)";
-    packaging_unit_cost_floor_kusd = "packaging"."unit_cost_floor_kusd": 1.0, Bounds::above(0.0, 1e3), "k$ per package",
+    packaging_unit_cost_floor_kusd = "packaging"."unit_cost_floor_kusd": 1.0, Bounds::closed(0.001, 1e3), "k$ per package",
         "assumption: a quarter of today's HBM + CoWoS cost per kW";
-    packaging_kw_per_package = "packaging"."kw_per_package": 1.0, Bounds::above(0.0, 100.0), "kW of TDP per package",
+    packaging_kw_per_package = "packaging"."kw_per_package": 1.0, Bounds::closed(0.001, 100.0), "kW of TDP per package",
         "S25: B200 1,000 W";
 
     // --- chips bought on the market ---
-    market_chip_price_busd_per_gw = "market"."chip_price_busd_per_gw": 30.0, Bounds::above(0.0, 1e4), "$B per GW of TDP",
+    market_chip_price_busd_per_gw = "market"."chip_price_busd_per_gw": 30.0, Bounds::closed(0.03, 1e4), "$B per GW of TDP",
         "S42, S43: $25-40k per ~1 kW accelerator";
     market_chip_price_trend_per_year = "market"."chip_price_trend_per_year": -0.1, Bounds::closed(-0.9, 1.0), "fraction per year",
         "between 2023-25's -17%/yr (NVIDIA data-centre revenue per W sold, E55, S113) and the long run's flat price per W (S33)";
@@ -223,7 +227,7 @@ define_params! {
         "S51: design start to tape-out, at the reference R&D spend";
     design_design_min_months = "design"."design_min_months": 2.0, Bounds::closed(0.0, 240.0), "months",
         "assumption: floor however much is spent";
-    design_rd_ref_busd_per_month = "design"."rd_ref_busd_per_month": 0.04, Bounds::above(0.0, 1e3), "$B/month",
+    design_rd_ref_busd_per_month = "design"."rd_ref_busd_per_month": 0.04, Bounds::closed(4e-5, 1e3), "$B/month",
         "S47: $725M per 2nm design over ~18 months";
     design_rd_elasticity = "design"."rd_elasticity": 0.3, Bounds::closed(0.0, 5.0), "exponent",
         "assumption: more staff helps sublinearly (Brooks)";
@@ -239,21 +243,21 @@ define_params! {
         "S18, S56, S57: bring-up 2-7 weeks, to volume 3-6 months";
     design_test_min_months = "design"."test_min_months": 0.5, Bounds::closed(0.0, 60.0), "months",
         "S63, S64: validation 'in days instead of weeks' (claim)";
-    design_infra_ref_busd = "design"."infra_ref_busd": 2.0, Bounds::above(0.0, 1e4), "$B",
+    design_infra_ref_busd = "design"."infra_ref_busd": 2.0, Bounds::closed(0.002, 1e4), "$B",
         "assumption: mask shop + hot-lot line + test automation, ~10 EUV-era tools (S11)";
     design_infra_elasticity = "design"."infra_elasticity": 0.5, Bounds::closed(0.0, 5.0), "exponent",
         "assumption";
-    design_mask_set_cost_busd = "design"."mask_set_cost_busd": 0.03, Bounds::above(0.0, 100.0), "$B per tape-out",
+    design_mask_set_cost_busd = "design"."mask_set_cost_busd": 0.03, Bounds::closed(3e-5, 100.0), "$B per tape-out",
         "S52-S54: $20-50M per 2nm mask set";
     design_ai_max_speedup = "design"."ai_max_speedup": 3.0, Bounds::closed(1.0, 1e3), "x on the design stage",
         "S61: 3x faster time-to-results (block level; whole-chip effect is an assumption)";
-    design_ai_half_eflops = "design"."ai_half_eflops": 200.0, Bounds::above(0.0, 1e12), "EFLOP/s",
+    design_ai_half_eflops = "design"."ai_half_eflops": 200.0, Bounds::closed(0.2, 1e12), "EFLOP/s",
         "assumption: design compute giving half the AI speedup (~0.1 GW of H100s)";
     design_ai_test_max_speedup = "design"."ai_test_max_speedup": 2.0, Bounds::closed(1.0, 1e3), "x on test/bring-up",
         "S63, S64 claim (days instead of weeks), discounted";
 
     // --- ground power and datacentres ---
-    ground_power_capex_busd_per_gw = "ground"."power_capex_busd_per_gw": 2.4, Bounds::above(0.0, 1e3), "$B per GW",
+    ground_power_capex_busd_per_gw = "ground"."power_capex_busd_per_gw": 2.4, Bounds::closed(0.002, 1e3), "$B per GW",
         "S71: combined-cycle gas 2025";
     ground_power_lead_months = "ground"."power_lead_months": 12.0, Bounds::closed(0.0, 240.0), "months",
         "E50-E54: AI clusters of 2024-25 went site to power in 4-15 months on on-site gas (grid: 36-48, S78)";
@@ -275,7 +279,7 @@ define_params! {
         "derived: IEA's base case (S68) adds a roughly constant 50-90 TWh a year 2024-2035 (945 to ~1,200 TWh in 2030-35)";
     ground_grid_max_share = "ground"."grid_max_share": 0.2, Bounds::closed(0.0, 1.0), "fraction of world grid connections",
         "assumption: as market.max_share, the venture's share of what the world's datacentres get";
-    ground_grid_connection_busd_per_gw = "ground"."grid_connection_busd_per_gw": 0.3, Bounds::above(0.0, 1e3), "$B per GW",
+    ground_grid_connection_busd_per_gw = "ground"."grid_connection_busd_per_gw": 0.3, Bounds::closed(0.0003, 1e3), "$B per GW",
         "derived: UCS (E59): $4.3B of transmission for 130 PJM datacentre connections of 100-1,000 MW in 2024, $0.03-0.33B/GW; the upper end";
     ground_grid_lead_months = "ground"."grid_lead_months": 36.0, Bounds::closed(0.0, 240.0), "months",
         "S78: grid connection wait 36-48 months (N. Virginia, 2025); 12-18 earlier";
@@ -285,25 +289,25 @@ define_params! {
     // --- space ---
     space_specific_power_kw_per_t = "space"."specific_power_kw_per_t": 70.0, Bounds::closed(0.1, 1e5), "kW per tonne",
         "S98: SpaceX AI1 whole satellite, 70 kW/t (target 100, S91)";
-    space_satellite_cost_busd_per_gw = "space"."satellite_cost_busd_per_gw": 8.0, Bounds::above(0.0, 1e4), "$B per GW (no chips, no launch)",
+    space_satellite_cost_busd_per_gw = "space"."satellite_cost_busd_per_gw": 8.0, Bounds::closed(0.008, 1e4), "$B per GW (no chips, no launch)",
         "derived: ~11 kg/kW of non-compute mass (S98, E8) at Starlink-class ~$700/kg (E4); McCalip ~$9B/GW (E5)";
     space_satellite_learning_ratio = "space"."satellite_learning_ratio": 0.85, Bounds::closed(0.5, 1.0), "x per doubling of cumulative GW built",
         "E1, E2: aerospace 80-90%, NASA SBSP study 75-90%; Starlink $/W flat as designs grew (E4): sweep 0.75-0.95";
-    space_satellite_learning_ref_gw = "space"."satellite_learning_ref_gw": 0.1, Bounds::above(0.0, 1e9), "GW",
+    space_satellite_learning_ref_gw = "space"."satellite_learning_ref_gw": 0.1, Bounds::closed(0.0001, 1e9), "GW",
         "E15: a year of Starlink's factory in array power; doublings are counted from there";
-    space_satellite_cost_floor_busd_per_gw = "space"."satellite_cost_floor_busd_per_gw": 1.0, Bounds::above(0.0, 1e4), "$B per GW",
+    space_satellite_cost_floor_busd_per_gw = "space"."satellite_cost_floor_busd_per_gw": 1.0, Bounds::closed(0.001, 1e4), "$B per GW",
         "assumption: ~11 kg/kW at aircraft-structure cost (~$30-100/kg) plus cells; no source gives a floor";
     space_factory_capex_busd_per_gw_month = "space"."factory_capex_busd_per_gw_month": 36.0, Bounds::closed(0.036, 1e5), "$B per GW/month of satellite output",
         "assumption with anchors E20-E23: ~$3B per GW/yr of output (OneWeb $85M for 700 sats/yr; Bastrop $280/sq ft)";
     space_factory_lead_months = "space"."factory_lead_months": 24.0, Bounds::closed(0.0, 240.0), "months",
         "E18-E21: Gigasat announced Jun 2026 for end-2027; OneWeb's factory took 3 years";
-    space_launch_price_usd_per_kg = "space"."launch_price_usd_per_kg": 1000.0, Bounds::above(0.0, 1e6), "$/kg",
+    space_launch_price_usd_per_kg = "space"."launch_price_usd_per_kg": 1000.0, Bounds::closed(1.0, 1e6), "$/kg",
         "S84: Falcon 9 internal cost ~$900/kg (the venture launches at cost)";
     space_launch_learning_ratio = "space"."launch_learning_ratio": 0.8, Bounds::closed(0.5, 1.0), "x per doubling of mass launched",
         "assumption (Wright's law, S20); reaches S87's $200/kg after ~7 doublings";
-    space_launch_learning_ref_t = "space"."launch_learning_ref_t": 10000.0, Bounds::above(0.0, 1e12), "t",
+    space_launch_learning_ref_t = "space"."launch_learning_ref_t": 10000.0, Bounds::closed(10.0, 1e12), "t",
         "assumption: order of SpaceX's cumulative mass to orbit";
-    space_launch_price_floor_usd_per_kg = "space"."launch_price_floor_usd_per_kg": 20.0, Bounds::above(0.0, 1e6), "$/kg",
+    space_launch_price_floor_usd_per_kg = "space"."launch_price_floor_usd_per_kg": 20.0, Bounds::closed(0.02, 1e6), "$/kg",
         "S81, S85: Starship target $10-100/kg";
     space_launch_capex_busd_per_t_month = "space"."launch_capex_busd_per_t_month": 0.002, Bounds::closed(2e-6, 100.0), "$B per t/month of capacity",
         "assumption: ~$2M per t/month (reusable vehicles, pads, propellant plant)";
@@ -323,15 +327,15 @@ define_params! {
         "E40: B200 at $2.80/GPU-h x 8,760 h / 1 kW = $24.5B per GW-year of the market's best chip at run.start";
     demand_rental_trend_per_year = "demand"."rental_trend_per_year": -0.05, Bounds::closed(-0.9, 1.0), "fraction per year",
         "E39-E41: rent per watt of the market's chip flat to -10%/yr (price per FLOP -30%/yr as efficiency gains, S33)";
-    demand_market_busd_per_year_at_start = "demand"."market_busd_per_year_at_start": 430.0, Bounds::above(0.0, 1e7), "$B/yr",
+    demand_market_busd_per_year_at_start = "demand"."market_busd_per_year_at_start": 430.0, Bounds::closed(0.4, 1e7), "$B/yr",
         "E46: Gartner, AI-optimised server spending 2026 (~20 GW installed x $25B/GW-yr of rent is the same order)";
     demand_market_growth_initial = "demand"."market_growth_initial": 0.45, Bounds::closed(-0.5, 5.0), "fraction per year",
         "E46: Gartner, AI-optimised servers +49% in 2026 (all AI spending +44%, S116)";
     demand_market_growth_final = "demand"."market_growth_final": 0.05, Bounds::closed(-0.5, 5.0), "fraction per year",
         "assumption: growth slows to the economy's pace";
-    demand_market_growth_decay_years = "demand"."market_growth_decay_years": 6.0, Bounds::above(0.0, 1e3), "years (e-folding)",
+    demand_market_growth_decay_years = "demand"."market_growth_decay_years": 6.0, Bounds::closed(0.006, 1e3), "years (e-folding)",
         "assumption";
-    demand_addressable_share = "demand"."addressable_share": 0.5, Bounds::above(0.0, 1.0), "fraction of world spending",
+    demand_addressable_share = "demand"."addressable_share": 0.5, Bounds::closed(0.0005, 1.0), "fraction of world spending",
         "assumption: the most the venture can sell at the reference price";
     demand_price_flexibility = "demand"."price_flexibility": 1.0, Bounds::closed(0.0, 10.0), "exponent (inverse price elasticity)",
         "1 = revenue saturates at the addressable market; 0 = infinite demand";
