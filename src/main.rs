@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<terafab::cli::BadInput>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+            if e.downcast_ref::<terafab::input::BadInput>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

@@ -191,8 +191,8 @@ fn kernel_matches_cpu_f32_across_the_whole_accepted_box() {
     cpu.trajectory_costs(&x, &mut e).unwrap();
     let tol = tolerance::gpu_vs_cpu_f32(Objective::TimeToTarget);
     let deep = p.run.last_confirmable_month() as f64 + 10.0 * p.run.penalty_months_per_doubling;
-    let near: Vec<(f64, f64)> = a.iter().zip(&e).filter(|(_, e)| **e <= deep).map(|(a, e)| (*a, *e)).collect();
-    let far: Vec<(f64, f64)> = a.iter().zip(&e).filter(|(_, e)| !(**e <= deep)).map(|(a, e)| (*a, *e)).collect();
+    type Pairs = Vec<(f64, f64)>;
+    let (near, far): (Pairs, Pairs) = a.iter().copied().zip(e).partition(|(_, e)| *e <= deep);
     let (near_a, near_e): (Vec<f64>, Vec<f64>) = near.iter().copied().unzip();
     let (far_a, far_e): (Vec<f64>, Vec<f64>) = far.iter().copied().unzip();
     let worst = assert_close("within ten doublings", &near_a, &near_e, tol);

@@ -457,7 +457,7 @@ fn a_folder_a_run_was_killed_in_before_run_json_starts_again_and_loses_its_lefto
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     std::fs::create_dir_all(dir.join("checkpoint")).unwrap();
-    let leftover = dir.join(format!("{}half", terafab::report::TEMP_PREFIX));
+    let leftover = dir.join(format!("{}half", terafab::atomic::TEMP_PREFIX));
     std::fs::write(&leftover, "half a file").unwrap();
     optimize_smoke(&dir, &[]);
     assert!(!leftover.exists());
@@ -495,7 +495,7 @@ fn every_checkpoint_file_flipped_zeroed_or_truncated_is_refused_by_name() {
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with(terafab::report::TEMP_PREFIX))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with(terafab::atomic::TEMP_PREFIX))
         .collect();
     assert!(files.len() >= 2, "the run was not killed with a solver checkpoint on disk: {files:?}");
     for file in &files {

@@ -3,12 +3,12 @@
 //! lives with the commands because it is the one place that knows both backends; search
 //! and evaluation code see only `dyn Evaluator`.
 
-use crate::cli::BadInput;
 use crate::config::BackendChoice;
 use crate::eval::cpu::{CpuEvaluator, Precision};
 use crate::eval::fallback::Fallback;
 use crate::eval::{Evaluator, Problem};
 use crate::gpu::GpuEvaluator;
+use crate::input::BadInput;
 use anyhow::Result;
 
 /// Builds the evaluator the user asked for. Notes (a fallback to the CPU) go to stderr

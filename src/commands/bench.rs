@@ -2,11 +2,11 @@
 //! 2^12 trajectories up, on the config's model, as a table or as JSON lines.
 
 use super::backend::make_evaluator;
-use crate::cli::{BackendFlag, BenchArgs, GlobalArgs};
 use crate::config::{BackendChoice, Experiment};
 use crate::eval::cpu::{CpuEvaluator, Precision};
 use crate::eval::sample::QuasiRandom;
 use crate::eval::{Evaluator, Problem};
+use crate::flags::{BackendFlag, BenchArgs, GlobalArgs};
 use crate::report::peak_rss_mib;
 use anyhow::Result;
 use std::time::Instant;
@@ -92,7 +92,7 @@ pub struct Measured {
 
 pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArgs) -> Result<()> {
     if args.min_log2 > args.max_log2 {
-        return Err(crate::cli::BadInput(format!(
+        return Err(crate::input::BadInput(format!(
             "--min-log2 {} is above --max-log2 {}",
             args.min_log2, args.max_log2
         ))
@@ -107,7 +107,7 @@ pub fn run(exp: &Experiment, args: &BenchArgs, which: BackendFlag, g: &GlobalArg
     if let Some(available) = crate::report::available_memory_bytes()
         && needed > available
     {
-        return Err(crate::cli::BadInput(format!(
+        return Err(crate::input::BadInput(format!(
             "--max-log2 {}: a batch of 2^{} trajectories ({largest_candidates} candidates x {s} scenarios) needs \
              about {} MiB for its policies, more than the {} MiB available; lower --max-log2",
             args.max_log2,

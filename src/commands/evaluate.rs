@@ -3,12 +3,14 @@
 //! and costs.csv atomically.
 
 use super::backend::make_evaluator;
-use crate::cli::{BadInput, EvaluateArgs, GlobalArgs, out_dir};
+use super::setup::out_dir;
+use crate::atomic::AtomicFile;
 use crate::config::Experiment;
 use crate::eval::sample::QuasiRandom;
 use crate::eval::{CHUNK_CANDIDATES, Problem};
+use crate::flags::{EvaluateArgs, GlobalArgs};
+use crate::input::BadInput;
 use crate::model::policy::{GENE_BOUND, GENES_PER_KNOT, gene_names};
-use crate::report::AtomicFile;
 use anyhow::Result;
 use std::path::Path;
 use std::time::Instant;

@@ -3,7 +3,7 @@
 //! process ends, however it ends (a SIGKILL included), so a stale lock never blocks; the
 //! next writer removes the temporary files a killed one left.
 
-use crate::cli::BadInput;
+use crate::input::BadInput;
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -98,7 +98,7 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
     for folder in [dir.to_path_buf(), dir.join("checkpoint")] {
         if let Ok(entries) = std::fs::read_dir(&folder) {
             for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(crate::report::TEMP_PREFIX) {
+                if e.file_name().to_string_lossy().starts_with(crate::atomic::TEMP_PREFIX) {
                     let _ = std::fs::remove_file(e.path());
                 }
             }
@@ -130,10 +130,10 @@ mod tests {
     #[test]
     fn temporary_files_a_killed_run_left_are_removed_by_the_next_writer() {
         let dir = tempfile::tempdir().unwrap();
-        let left = dir.path().join(format!("{}abc123", crate::report::TEMP_PREFIX));
+        let left = dir.path().join(format!("{}abc123", crate::atomic::TEMP_PREFIX));
         std::fs::write(&left, "half a summary").unwrap();
         std::fs::create_dir(dir.path().join("checkpoint")).unwrap();
-        let left_in_checkpoint = dir.path().join("checkpoint").join(format!("{}x", crate::report::TEMP_PREFIX));
+        let left_in_checkpoint = dir.path().join("checkpoint").join(format!("{}x", crate::atomic::TEMP_PREFIX));
         std::fs::write(&left_in_checkpoint, "half a checkpoint").unwrap();
         std::fs::write(dir.path().join("summary.json"), "{}").unwrap();
         let _lock = lock_run_folder(dir.path(), Writer::Optimize).unwrap();

@@ -2,11 +2,13 @@
 //! the pipeline with its checkpoints in the run folder, and leaves the results there.
 
 use super::backend::make_evaluator;
-use crate::cli::{BadInput, GlobalArgs, OptimizeArgs, load_experiment, out_dir};
+use super::setup::{load_experiment, out_dir};
+use crate::atomic::write_atomic;
 use crate::config::{self, BackendChoice, Experiment, SearchSettings};
 use crate::eval::{DeviceClass, Problem};
+use crate::flags::{GlobalArgs, OptimizeArgs};
+use crate::input::BadInput;
 use crate::report::optimize::{Outcome, write_outputs};
-use crate::report::write_atomic;
 use crate::search::pipeline::{self, Plan, checkpoint_dir};
 use crate::search::progress;
 use anyhow::Result;
@@ -247,7 +249,7 @@ fn resume(
     exp.search.time_seconds = m.time_seconds;
     exp.backend = m.backend;
     if let Some(flag) = g.backend {
-        exp.backend = crate::cli::backend_choice(flag)?;
+        exp.backend = crate::flags::backend_choice(flag)?;
         if exp.backend != m.backend && !g.quiet {
             eprintln!("note: resuming on {:?}, started on {:?}: results can differ slightly", exp.backend, m.backend);
         }

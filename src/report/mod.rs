@@ -1,6 +1,5 @@
-//! What a run leaves behind: atomic files, trajectory CSV, summaries.
+//! What a run leaves behind: trajectory CSV, summaries, figures, reports.
 
-pub mod atomic;
 pub mod binding;
 pub mod confidence;
 pub mod figures;
@@ -11,5 +10,4 @@ pub mod resources;
 pub mod summary;
 pub mod trajectory;
 
-pub use atomic::{AtomicFile, TEMP_PREFIX, write_atomic};
 pub use resources::{available_memory_bytes, peak_rss_bytes, peak_rss_mib};

@@ -2,7 +2,7 @@
 //! and stacked shares, each drawn once for SVG and once for PNG with an embedded font,
 //! so no system font or display is needed, and written atomically.
 
-use super::write_atomic;
+use crate::atomic::write_atomic;
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;

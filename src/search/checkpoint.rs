@@ -5,8 +5,8 @@
 //! identity (its run.json checksum) and its contents, so a damaged or edited file, or one
 //! copied from another run, is refused by name, never resumed from.
 
+use crate::atomic::write_atomic;
 use crate::input::BadInput;
-use crate::report::write_atomic;
 use argmin::core::Error;
 use argmin::core::checkpointing::{Checkpoint, CheckpointingFrequency};
 use serde::Serialize;
