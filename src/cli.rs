@@ -3,7 +3,7 @@
 
 use crate::commands::setup::load_experiment;
 use crate::config;
-pub use crate::flags::{BackendFlag, BenchArgs, EvaluateArgs, GlobalArgs, OptimizeArgs};
+pub use crate::flags::{BackendFlag, BenchArgs, EvaluateArgs, GlobalArgs, OptimizeArgs, SweepAction, SweepArgs};
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -41,6 +41,10 @@ pub enum Command {
     /// Search for the fastest policy (the main job): writes report.md, summary.json,
     /// best_policy.toml, trajectory.csv, convergence.csv and plots
     Optimize(OptimizeArgs),
+    /// Run an experiment over config keys (a tornado, a grid, a Latin hypercube, Sobol or
+    /// Morris): points.csv, sensitivity measures, figures and report.md; `sweep collect
+    /// DIR` merges shards, `sweep slurm` writes Slurm array scripts
+    Sweep(SweepArgs),
     /// Measure evaluator throughput (trajectory-steps/s) per backend and batch size
     Bench(BenchArgs),
     /// Simulate one policy month by month: writes trajectory.csv and summary.json
@@ -77,6 +81,9 @@ fn flags_used(command: &Command) -> (&'static str, &'static [&'static str]) {
         Command::Evaluate(_) => ("evaluate", &["--backend", "--adapter", "--seed", "--out"]),
         Command::Optimize(_) => ("optimize", &["--backend", "--adapter", "--seed", "--out"]),
         Command::Bench(_) => ("bench", &["--backend", "--adapter", "--seed"]),
+        // The sweep file holds the design's seed; optimize points derive theirs from it.
+        Command::Sweep(SweepArgs { action: Some(SweepAction::Collect { .. }), .. }) => ("sweep collect", &[]),
+        Command::Sweep(_) => ("sweep", &["--backend", "--adapter", "--out"]),
         // simulate computes with the f64 reference, on scenarios from scenarios.seed.
         Command::Simulate { .. } => ("simulate", &["--out"]),
     }
@@ -115,6 +122,7 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::commands::evaluate::run(&exp, args, g)
         }
         Command::Optimize(args) => crate::commands::optimize::run(args, g),
+        Command::Sweep(args) => crate::commands::sweep::run(args, g),
         Command::Bench(args) => {
             let which = g.backend.unwrap_or(BackendFlag::All);
             let no_backend = GlobalArgs { backend: None, adapter: g.adapter.clone(), out: g.out.clone(), ..*g };

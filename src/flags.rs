@@ -136,3 +136,67 @@ pub fn backend_choice(flag: BackendFlag) -> Result<BackendChoice> {
         }
     })
 }
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
+    /// Sweep file (configs/sweeps/ has examples)
+    #[arg(value_name = "SWEEP.toml", required = true)]
+    pub file: Option<PathBuf>,
+    /// Run only shard I of N (0-based; runs are dealt out round-robin). Default: from
+    /// SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, or from JOB_COMPLETION_INDEX and
+    /// the sweep file's `shards`; else the whole sweep
+    #[arg(long, value_name = "I/N", value_parser = shard_flag)]
+    pub shard: Option<(usize, usize)>,
+    /// Check the sweep and every point's config, print the plan, run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SweepAction {
+    /// Merge the results in a sweep folder (all shards) into points.csv, the sensitivity
+    /// measures, figures and report.md, and say which points are missing
+    Collect {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Write Slurm array scripts that run the sweep's shards and then collect (into
+    /// DIR/slurm/), and with --submit submit them
+    Slurm(SlurmArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SlurmArgs {
+    #[arg(value_name = "SWEEP.toml")]
+    pub file: PathBuf,
+    /// Slurm partition for every job
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// GPUs per array task
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub gpus_per_task: Option<u32>,
+    /// At most this many tasks of an array at once
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub array_limit: Option<u64>,
+    /// Shards (array tasks) in all; default: one per optimize run, or one per 4,096
+    /// fixed-policy points
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub shards: Option<u64>,
+    /// Submit the scripts with sbatch (else only write them)
+    #[arg(long)]
+    pub submit: bool,
+}
+
+/// `--shard I/N`: 0 <= I < N.
+fn shard_flag(s: &str) -> Result<(usize, usize), String> {
+    let parsed =
+        s.split_once('/').and_then(|(i, n)| Some((i.trim().parse::<usize>().ok()?, n.trim().parse::<usize>().ok()?)));
+    match parsed {
+        Some((i, n)) if n >= 1 && i < n => Ok((i, n)),
+        Some((i, n)) => Err(format!("`{s}`: shard {i} of {n} does not exist; I runs from 0 to N - 1, N at least 1")),
+        None => Err(format!("`{s}` is not I/N (e.g. 0/4)")),
+    }
+}

@@ -23,3 +23,4 @@ pub mod model;
 pub mod report;
 pub mod search;
 pub mod spelling;
+pub mod sweep;

@@ -25,6 +25,8 @@ pub enum Writer {
     Optimize,
     Simulate,
     Evaluate,
+    /// A sweep's folder (or one shard's folder inside it).
+    Sweep,
 }
 
 impl Writer {
@@ -33,6 +35,7 @@ impl Writer {
             Writer::Optimize => "optimize",
             Writer::Simulate => "simulate",
             Writer::Evaluate => "evaluate",
+            Writer::Sweep => "sweep",
         }
     }
 }

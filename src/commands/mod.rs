@@ -8,3 +8,4 @@ pub mod lock;
 pub mod optimize;
 pub mod setup;
 pub mod simulate;
+pub mod sweep;

@@ -151,22 +151,46 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
             (exp, out, None)
         }
     };
-    let _lock = super::lock::lock_run_folder(&out, super::lock::Writer::Optimize)?;
-    let problem = Problem::from_experiment(&exp);
     let adapter = g.adapter.clone().or_else(|| manifest.as_ref().and_then(|m| m.adapter.clone()));
-    let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), g.quiet)?;
+    let resumed = args.resume.is_some();
+    let outcome = run_folder(exp, &out, manifest, args.budget, adapter, g.quiet, args.json, resumed)?;
+    if args.json {
+        println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));
+    } else if !g.quiet {
+        println!("{}", outcome.headline());
+        println!("wrote {}/report.md, summary.json, best_policy.toml, plots", out.display());
+    }
+    Ok(())
+}
+
+/// Runs the search for `exp` in the run folder `out` (continuing `manifest`'s run when
+/// given) and writes its outputs there.
+#[allow(clippy::too_many_arguments)]
+fn run_folder(
+    exp: Experiment,
+    out: &Path,
+    manifest: Option<Manifest>,
+    budget: Option<u64>,
+    adapter: Option<String>,
+    quiet: bool,
+    json: bool,
+    resumed: bool,
+) -> Result<Outcome> {
+    let _lock = super::lock::lock_run_folder(out, super::lock::Writer::Optimize)?;
+    let problem = Problem::from_experiment(&exp);
+    let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), quiet)?;
     let manifest = match manifest {
         Some(m) => m,
         None => {
-            let plan = resolve_plan(&exp.search, exp.seed, args.budget, ev.device_class())?;
+            let plan = resolve_plan(&exp.search, exp.seed, budget, ev.device_class())?;
             let m = Manifest::new(&exp, plan, adapter, ev.describe())?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
         }
     };
     let unit = exp.run.objective.cost_unit();
-    let reporter = progress::for_output(args.json, g.quiet, unit);
-    if !g.quiet && !args.json {
+    let reporter = progress::for_output(json, quiet, unit);
+    if !quiet && !json {
         eprintln!(
             "optimizing {} on {}: {} evaluations ({} screened, {} population {}, {} polish){}; run folder {}",
             exp.name,
@@ -182,8 +206,8 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     }
     // Checkpoints are bound to this run: its manifest's checksum.
     let run_id: [u8; 32] = Sha256::digest(manifest.sha256.as_deref().unwrap_or_default().as_bytes()).into();
-    let ckpt = checkpoint_dir(&out, run_id);
-    if args.resume.is_some() && !ckpt.has_run_state() && !g.quiet {
+    let ckpt = checkpoint_dir(out, run_id);
+    if resumed && !ckpt.has_run_state() && !quiet {
         eprintln!(
             "note: {} holds no checkpoint yet (the run stopped before its first save): it starts from the beginning",
             out.display()
@@ -191,14 +215,34 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     }
     let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
     let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
-    write_outputs(&out, &exp, &outcome)?;
-    if args.json {
-        println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));
-    } else if !g.quiet {
-        println!("{}", outcome.headline());
-        println!("wrote {}/report.md, summary.json, best_policy.toml, plots", out.display());
-    }
-    Ok(())
+    write_outputs(out, &exp, &outcome)?;
+    Ok(outcome)
+}
+
+/// A sweep point's search: runs `exp` into `out`, or continues the run already there
+/// (which must be this point's: the same config and search seed).
+pub fn sweep_point(
+    exp: Experiment,
+    out: &Path,
+    budget: Option<u64>,
+    adapter: Option<String>,
+    quiet: bool,
+) -> Result<Outcome> {
+    let manifest = if out.join("run.json").exists() {
+        let m = read_manifest(out)?;
+        if m.config_sha256 != exp.sha256 || m.seed != exp.seed {
+            return Err(BadInput(format!(
+                "{}: holds another run than this sweep point's (config or seed differ); delete it to rerun the point",
+                out.display()
+            ))
+            .into());
+        }
+        Some(m)
+    } else {
+        None
+    };
+    let resumed = manifest.is_some();
+    run_folder(exp, out, manifest, budget, adapter, quiet, false, resumed)
 }
 
 /// Reads a run folder's manifest and rebuilds its experiment from the saved config text.
@@ -221,6 +265,23 @@ fn resume(
         ))
         .into());
     }
+    let m = read_manifest(dir)?;
+    let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
+        .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;
+    exp.seed = m.seed;
+    exp.search.time_seconds = m.time_seconds;
+    exp.backend = m.backend;
+    if let Some(flag) = g.backend {
+        exp.backend = crate::flags::backend_choice(flag)?;
+        if exp.backend != m.backend && !g.quiet {
+            eprintln!("note: resuming on {:?}, started on {:?}: results can differ slightly", exp.backend, m.backend);
+        }
+    }
+    Ok((exp, dir.to_path_buf(), Some(m)))
+}
+
+/// A run folder's manifest, checked: its model version, its checksum, its plan.
+fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join("run.json");
     let text = crate::input::read_bounded_text(&path, crate::input::MAX_STATE_FILE_BYTES).map_err(|e| {
         BadInput(format!(
@@ -243,18 +304,7 @@ fn resume(
         ))
         .into());
     }
-    let mut exp = config::parse(&m.config_text, &m.config_source, &m.config_name)
-        .map_err(|e| BadInput(format!("--resume {}: the saved config no longer parses: {e}", dir.display())))?;
-    exp.seed = m.seed;
-    exp.search.time_seconds = m.time_seconds;
-    exp.backend = m.backend;
-    if let Some(flag) = g.backend {
-        exp.backend = crate::flags::backend_choice(flag)?;
-        if exp.backend != m.backend && !g.quiet {
-            eprintln!("note: resuming on {:?}, started on {:?}: results can differ slightly", exp.backend, m.backend);
-        }
-    }
-    Ok((exp, dir.to_path_buf(), Some(m)))
+    Ok(m)
 }
 
 #[cfg(test)]

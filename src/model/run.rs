@@ -96,7 +96,7 @@ impl RunSpec {
 }
 
 /// What a `time_to_target` cost says, in its own unit.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Headline {
     MonthsToTarget(f64),

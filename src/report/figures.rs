@@ -84,7 +84,13 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
     add(
         "binding",
         "What binds deployment each month, nominal scenario (one colour per limit; trajectory.csv's binding_limit)",
-        vec![Panel::Stacked { title: "What binds deployment".into(), x_label: "year".into(), x, layers }],
+        vec![Panel::Stacked {
+            title: "What binds deployment".into(),
+            x_label: "year".into(),
+            y_label: "the month's binding limit".into(),
+            x,
+            layers,
+        }],
     )?;
 
     add(
@@ -153,7 +159,13 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
     add(
         "spending",
         "Where each month's discretionary spending goes, per channel",
-        vec![Panel::Stacked { title: "Spending shares per channel".into(), x_label: "year".into(), x, layers }],
+        vec![Panel::Stacked {
+            title: "Spending shares per channel".into(),
+            x_label: "year".into(),
+            y_label: "share of spending".into(),
+            x,
+            layers,
+        }],
     )?;
 
     let conv: Vec<(f64, f64)> = o.history.iter().map(|p| (p.evals as f64, p.best)).collect();

@@ -47,8 +47,17 @@ pub enum Panel {
     Stacked {
         title: String,
         x_label: String,
+        y_label: String,
         x: Vec<f64>,
         layers: Vec<(String, Vec<f64>)>,
+    },
+    /// Horizontal bars, one per row, each from `from` to `to` (a tornado's swing, an
+    /// index from 0), top row first, with an optional vertical reference line.
+    Bars {
+        title: String,
+        x_label: String,
+        rows: Vec<(String, f64, f64)>,
+        reference: Option<f64>,
     },
 }
 
@@ -112,7 +121,8 @@ where
             Panel::Lines { title, x_label, y_label, log_y, log_x, series } => {
                 lines(area, title, x_label, y_label, *log_x, *log_y, series)?
             }
-            Panel::Stacked { title, x_label, x, layers } => stacked(area, title, x_label, x, layers)?,
+            Panel::Stacked { title, x_label, y_label, x, layers } => stacked(area, title, x_label, y_label, x, layers)?,
+            Panel::Bars { title, x_label, rows, reference } => bars(area, title, x_label, rows, *reference)?,
         }
     }
     Ok(())
@@ -221,6 +231,7 @@ fn stacked<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     x_label: &str,
+    y_label: &str,
     x: &[f64],
     layers: &[(String, Vec<f64>)],
 ) -> Result<()>
@@ -238,7 +249,7 @@ where
     chart
         .configure_mesh()
         .x_desc(x_label)
-        .y_desc("share of spending")
+        .y_desc(y_label)
         .x_label_formatter(&|v| label(*v, false))
         .draw()
         .map_err(err)?;
@@ -263,5 +274,64 @@ where
         .label_font(("sans-serif", 13))
         .draw()
         .map_err(err)?;
+    Ok(())
+}
+
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: &str,
+    rows: &[(String, f64, f64)],
+    reference: Option<f64>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let ends = rows.iter().flat_map(|r| [r.1, r.2]).chain(reference).filter(|v| v.is_finite());
+    let (x0, x1) = range(ends);
+    let n = rows.len().max(1) as f64;
+    // Labels sit in the y-axis area: wide enough for a config key.
+    let longest = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(4) as u32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size((longest * 7 + 16).clamp(60, 420))
+        .build_cartesian_2d(x0..x1, 0.0..n)
+        .map_err(err)?;
+    let name_at = |v: &f64| -> String {
+        let i = (n - v - 0.5).round();
+        if (n - v - 0.5 - i).abs() < 0.25 && i >= 0.0 {
+            rows.get(i as usize).map_or(String::new(), |r| r.0.clone())
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .x_label_formatter(&|v| label(*v, false))
+        .y_labels(rows.len().max(1) * 2 + 1)
+        .y_label_formatter(&name_at)
+        .disable_y_mesh()
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(err)?;
+    for (i, (_, from, to)) in rows.iter().enumerate() {
+        if !(from.is_finite() && to.is_finite()) {
+            continue;
+        }
+        let top = n - i as f64 - 0.15;
+        let bottom = n - i as f64 - 0.85;
+        let (lo, hi) = (from.min(*to), from.max(*to));
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(lo, bottom), (hi, top)], PALETTE[0].mix(0.8).filled())))
+            .map_err(err)?;
+    }
+    if let Some(x) = reference {
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, n)], BLACK.stroke_width(1))))
+            .map_err(err)?;
+    }
     Ok(())
 }
