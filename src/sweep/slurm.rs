@@ -40,6 +40,10 @@ fn header(s: &mut String, plan: &SlurmPlan, name: &str, log: &str) {
     if let Some(g) = plan.gpus_per_task {
         let _ = writeln!(s, "#SBATCH --gpus-per-task={g}");
     }
+}
+
+/// Ends the `#SBATCH` block: Slurm reads directives only before the first command.
+fn body(s: &mut String) {
     let _ = writeln!(s, "set -euo pipefail");
 }
 
@@ -61,6 +65,7 @@ pub fn scripts(plan: &SlurmPlan) -> Vec<(String, String)> {
         header(&mut s, plan, &format!("terafab-sweep-{j}"), &format!("{}/array-{j}-%a.out", logs.display()));
         let limit = plan.array_limit.map_or(String::new(), |k| format!("%{k}"));
         let _ = writeln!(s, "#SBATCH --array=0-{}{limit}", tasks - 1);
+        body(&mut s);
         let _ = writeln!(s, "# Shards {offset} to {} of {}.", offset + tasks - 1, plan.shards);
         let _ = writeln!(
             s,
@@ -71,6 +76,7 @@ pub fn scripts(plan: &SlurmPlan) -> Vec<(String, String)> {
     }
     let mut c = String::new();
     header(&mut c, plan, "terafab-sweep-collect", &format!("{}/collect.out", logs.display()));
+    body(&mut c);
     let _ = writeln!(c, "exec {bin} sweep collect {out}");
     files.push(("collect.sbatch".into(), c));
     let mut sub = String::new();
@@ -124,6 +130,11 @@ mod tests {
         let submit = &files.iter().find(|f| f.0 == "submit.sh").unwrap().1;
         assert_eq!(submit.matches("sbatch --parsable array-").count(), 3);
         assert!(submit.contains("--dependency=afterany:"));
+        // Every directive comes before the first command, or Slurm ignores it.
+        for (_, text) in &files {
+            let first_command = text.lines().position(|l| !l.starts_with('#')).unwrap();
+            assert!(text.lines().skip(first_command).all(|l| !l.starts_with("#SBATCH")), "{text}");
+        }
         // A quote in a path survives the shell.
         assert!(arrays[0].1.contains(r"'/w/it'\''s out'"));
     }
