@@ -39,9 +39,9 @@ fn points_without_wall_time(dir: &Path) -> String {
 
 #[test]
 fn a_sweep_submitted_to_slurm_collects_the_points_of_a_local_run() {
-    let have = ["slurmctld", "slurmd", "sbatch", "munged"]
-        .iter()
-        .all(|b| Command::new("sh").arg("-c").arg(format!("command -v {b}")).output().is_ok_and(|o| o.status.success()));
+    let have = ["slurmctld", "slurmd", "sbatch", "munged"].iter().all(|b| {
+        Command::new("sh").arg("-c").arg(format!("command -v {b}")).output().is_ok_and(|o| o.status.success())
+    });
     if !have {
         return skip_or_fail("Slurm (slurmctld, slurmd, sbatch, munged) is not installed");
     }
@@ -83,13 +83,19 @@ fn a_sweep_submitted_to_slurm_collects_the_points_of_a_local_run() {
         if q.status.success() && q.stdout.is_empty() {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(300), "jobs still queued after 300 s:\n{}", String::from_utf8_lossy(&q.stdout));
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "jobs still queued after 300 s:\n{}",
+            String::from_utf8_lossy(&q.stdout)
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     let job = Command::new("scontrol").args(["show", "job", &collect_id]).env("SLURM_CONF", &conf).output().unwrap();
     let job = String::from_utf8_lossy(&job.stdout);
     let logs = std::fs::read_dir(out.join("slurm/logs"))
-        .map(|d| d.flatten().map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect::<Vec<_>>().join("\n"))
+        .map(|d| {
+            d.flatten().map(|e| std::fs::read_to_string(e.path()).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+        })
         .unwrap_or_default();
     assert!(job.contains("JobState=COMPLETED"), "the collect job did not complete:\n{job}\nlogs:\n{logs}");
 

@@ -194,7 +194,10 @@ fn bad_sweeps_are_refused_before_anything_runs() {
             "design = \"grid\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"fab.wafer_cost\"\nvalues = [1.0, 2.0]\n",
             vec!["bad.toml: point 0", "wafer_cost"],
         ),
-        ("design = \"tornado\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n", vec!["design = \"tornado\": must be one of"]),
+        (
+            "design = \"tornado\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n",
+            vec!["design = \"tornado\": must be one of"],
+        ),
         (
             "design = \"sobol\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"market.max_share\"\nlow = 0.1\nhigh = 0.3\n",
             vec!["needs samples"],
@@ -250,5 +253,9 @@ fn a_sobol_sweep_writes_indices_with_intervals() {
     assert!(csv.starts_with("key,first_order,first_order_lo,first_order_hi,total,total_lo,total_hi"));
     let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
     assert_eq!(points.lines().count(), 1 + 32 * 4);
-    assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("1. `demand.rental_trend_per_year`: total index"));
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .contains("1. `demand.rental_trend_per_year`: total index")
+    );
 }

@@ -74,6 +74,21 @@ pub fn write_all(out: &Path, exp: &Experiment, o: &Outcome) -> Result<Vec<Figure
         vec![lines("Compute deployed per year (trailing 12 months)", "GW/yr (log)", true, deploy)],
     )?;
 
+    if !o.summary.tornado.is_empty() {
+        let rows = o.summary.tornado.iter().map(|w| (w.key.clone(), w.cost_at_low, w.cost_at_high)).collect();
+        add(
+            "tornado",
+            "What the answer hinges on: the best policy's cost with each uncertain parameter at the low and the high \
+             end of its range (the line: every parameter drawn)",
+            vec![Panel::Bars {
+                title: "The best policy's cost, one uncertain parameter at a time".into(),
+                x_label: format!("cost ({})", o.summary.cost_unit),
+                rows,
+                reference: Some(o.summary.best_cost),
+            }],
+        )?;
+    }
+
     let limits = classify_all(&State::initial(&exp.params), &t.months, super::trajectory::site(&exp.params));
     let x: Vec<f64> = t.months.iter().map(|r| exp.run.start.decimal_year(r.month as f64 + 1.0)).collect();
     let layers: Vec<(String, Vec<f64>)> = Limit::ALL

@@ -35,6 +35,7 @@ pub fn report(exp: &Experiment, o: &Outcome, figures: &[Figure]) -> String {
     let mut s = String::new();
     answer(&mut s, exp, o);
     confidence(&mut s, o);
+    hinges_on(&mut s, o);
     comparison(&mut s, o);
     knots(&mut s, exp, o);
     binding(&mut s, exp, o);
@@ -179,6 +180,35 @@ fn confidence(s: &mut String, o: &Outcome) {
         s_.cost_unit,
         sm.spread_sd
     );
+}
+
+fn hinges_on(s: &mut String, o: &Outcome) {
+    let s_ = &o.summary;
+    if s_.tornado.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## What the answer hinges on
+"
+    );
+    let _ = writeln!(
+        s,
+        "The best policy, held fixed, with one uncertain parameter at a time set to the low and the high end of its \
+         `[uncertainty]` range in every scenario ({} cost, {}; {:.3} with every parameter drawn). Largest swing first; \
+         for what re-optimizing at each end gives, run `terafab sweep` (configs/sweeps/what-it-hinges-on.toml).\n",
+        s_.aggregate, s_.cost_unit, s_.best_cost
+    );
+    let _ = writeln!(s, "| parameter | low | cost at low | high | cost at high | swing |");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
+    for w in &s_.tornado {
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {:.2} | {} | {:.2} | {:.2} |",
+            w.key, w.low, w.cost_at_low, w.high, w.cost_at_high, w.swing
+        );
+    }
+    let _ = writeln!(s);
 }
 
 fn comparison(s: &mut String, o: &Outcome) {

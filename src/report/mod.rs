@@ -8,6 +8,7 @@ pub mod optimize;
 pub mod plots;
 pub mod resources;
 pub mod summary;
+pub mod tornado;
 pub mod trajectory;
 
 pub use resources::{available_memory_bytes, peak_rss_bytes, peak_rss_mib};

@@ -120,6 +120,8 @@ pub struct Summary {
     pub random_search: Option<RandomSearchSummary>,
     pub comparison: Vec<PolicyResult>,
     pub plan: crate::search::pipeline::Plan,
+    /// The best policy's cost with each uncertain parameter at either end of its range.
+    pub tornado: Vec<super::tornado::Swing>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -227,6 +229,7 @@ impl Outcome {
             }),
             comparison: std::iter::once(best.clone()).chain(others.iter().cloned()).collect(),
             plan: st.plan.clone(),
+            tornado: super::tornado::swings(exp, &best.knots),
         };
         Ok(Outcome { summary, best, others, history: st.history.clone(), policy_toml, run: exp.run.clone() })
     }

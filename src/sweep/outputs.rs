@@ -486,7 +486,11 @@ fn report(
         s,
         "The cost is the objective over each point's scenarios ({}), in {unit}; lower is better. A model \
          parameter the sweep varies is fixed at the point's value in every scenario.\n",
-        exps.first().map_or(String::new(), |e| format!("{} over {}", e.scenarios.aggregate, e.scenarios.count))
+        exps.first().map_or(String::new(), |e| {
+            // A point that fixes every uncertain parameter has one scenario.
+            let n = if e.uncertainty.entries.is_empty() { 1 } else { e.scenarios.count };
+            format!("{} over {n} scenario{}", e.scenarios.aggregate, if n == 1 { "" } else { "s" })
+        })
     );
     let _ = writeln!(s, "## What the answer hinges on, in order\n");
     for (n, inf) in a.influences.iter().enumerate() {

@@ -38,7 +38,9 @@ fn indices_on(y: &SaltelliOutputs, rows: &[usize]) -> Vec<(f64, f64)> {
             if var <= 0.0 {
                 return (0.0, 0.0);
             }
-            let first = rows.iter().map(|&j| y.b[j] * (abi[j] - y.a[j])).sum::<f64>() / n / var;
+            // f(B) centred (as SALib standardises the outputs): the same expectation, since
+            // f(AB_i) - f(A) has mean 0, without the output's mean multiplying the noise.
+            let first = rows.iter().map(|&j| (y.b[j] - mean) * (abi[j] - y.a[j])).sum::<f64>() / n / var;
             let total = rows.iter().map(|&j| (y.a[j] - abi[j]).powi(2)).sum::<f64>() / (2.0 * n) / var;
             (first, total)
         })
