@@ -187,12 +187,12 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         // A value the config refuses: the file, the point, the key.
         (
             "design = \"one-at-a-time\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"fab.wafer_cost_kusd\"\nlow = -1.0\nhigh = 40.0\n",
-            vec!["bad.toml: point 1 (fab.wafer_cost_kusd = -1", "must be >= 0.03"],
+            vec![": point 1 (fab.wafer_cost_kusd = -1", "must be >= 0.03"],
         ),
         // A key the config does not have.
         (
             "design = \"grid\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"fab.wafer_cost\"\nvalues = [1.0, 2.0]\n",
-            vec!["bad.toml: point 0", "wafer_cost"],
+            vec![": point 0", "wafer_cost"],
         ),
         (
             "design = \"tornado\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n",
@@ -205,6 +205,29 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         (
             "design = \"grid\"\n[point]\naction = \"optimize\"\nseeds_per_point = 0\n[[vary]]\nkey = \"market.max_share\"\nvalues = [0.1]\n",
             vec!["seeds_per_point = 0"],
+        ),
+        // Hostile review: ten keys of 8,192 steps wrapped the point count to 0.
+        (&huge_grid(), vec!["points; at most 200000 are allowed"]),
+        // A fixed policy that does not fit a point's knots is refused up front.
+        (
+            &format!(
+                "design = \"grid\"\n[point]\naction = \"evaluate\"\npolicy = \"{}\"\n[[vary]]\nkey = \"run.knots\"\nvalues = [20, 10]\n",
+                std::fs::canonicalize("docs/default-run-v4/best_policy.toml").unwrap().display()
+            ),
+            vec!["point 1 (run.knots = 10)", "policy has 20 knots"],
+        ),
+        // Costs in different units cannot be ranked.
+        (
+            "design = \"one-at-a-time\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"objective.kind\"\nnominal = \"time_to_target\"\nvalues = [\"final_flops\"]\n",
+            vec!["same objective.kind"],
+        ),
+        (
+            "design = \"grid\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[set]\n\"market.max_share\" = 0.2\n[[vary]]\nkey = \"market.max_share\"\nvalues = [0.1]\n",
+            vec!["both in [set] and varied"],
+        ),
+        (
+            "design = \"one-at-a-time\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"market.max_share\"\nlow = 0.1\nhigh = 0.3\nnominal = 0.9\n",
+            vec!["nominal = 0.9 is outside"],
         ),
     ];
     for (text, needles) in cases {
@@ -258,4 +281,49 @@ fn a_sobol_sweep_writes_indices_with_intervals() {
             .unwrap()
             .contains("1. `demand.rental_trend_per_year`: total index")
     );
+}
+
+fn huge_grid() -> String {
+    let keys = [
+        "market.supply_gw_per_year",
+        "market.supply_growth_per_year",
+        "market.max_share",
+        "market.chip_price_busd_per_gw",
+        "market.chip_price_trend_per_year",
+        "demand.rental_busd_per_gw_year",
+        "demand.rental_trend_per_year",
+        "demand.market_busd_per_year_at_start",
+        "demand.market_growth_initial",
+        "demand.market_growth_final",
+    ];
+    let mut s = "design = \"grid\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n".to_string();
+    for k in keys {
+        s += &format!("[[vary]]\nkey = \"{k}\"\nlow = 0.1\nhigh = 0.5\nsteps = 8192\n");
+    }
+    s
+}
+
+#[test]
+fn repeated_values_make_one_point_and_a_lone_slurm_variable_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dups.toml");
+    // 20 (an integer) is the nominal 20.0; 0.3 twice is one swing; steps that round to
+    // the same integer give it once.
+    std::fs::write(
+        &file,
+        "design = \"one-at-a-time\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[set]\n\"scenarios.count\" = 1\n\
+         [[vary]]\nkey = \"market.supply_gw_per_year\"\nvalues = [20, 30, 30.0]\n",
+    )
+    .unwrap();
+    terafab()
+        .args(["sweep", file.to_str().unwrap(), "--dry-run", "--backend", "cpu"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 points over 1 keys"));
+    terafab()
+        .args(["sweep", file.to_str().unwrap(), "--dry-run"])
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("only one of SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT"));
 }

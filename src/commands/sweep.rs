@@ -55,7 +55,16 @@ fn shard_of(flag: Option<(usize, usize)>, spec: &SweepSpec) -> Result<(Shard, &'
     if let Some((index, count)) = flag {
         return Ok((Shard { index, count }, "--shard"));
     }
-    if let (Some(id), Some(count)) = (env_usize("SLURM_ARRAY_TASK_ID")?, env_usize("SLURM_ARRAY_TASK_COUNT")?) {
+    let (id, count) = (env_usize("SLURM_ARRAY_TASK_ID")?, env_usize("SLURM_ARRAY_TASK_COUNT")?);
+    if id.is_some() != count.is_some() {
+        return Err(BadInput(
+            "only one of SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT is set: a Slurm array task has both (or pass \
+             --shard I/N)"
+                .into(),
+        )
+        .into());
+    }
+    if let (Some(id), Some(count)) = (id, count) {
         let index = id.checked_sub(env_usize("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0)).unwrap_or(usize::MAX);
         if count == 0 || index >= count {
             return Err(BadInput(format!(
@@ -139,6 +148,9 @@ fn sweep(file: &Path, args: &SweepArgs, g: &GlobalArgs) -> Result<()> {
         lock_run_folder(&dir.join("shards").join(format!("{}-of-{}", shard.index, shard.count)), Writer::Sweep)?
     };
     claim_folder(&dir, &prepared)?;
+    if shard.count == 1 {
+        remove_leftovers(&dir);
+    }
     if !g.quiet {
         eprintln!("{}", describe(&prepared));
         eprintln!("folder {}; shard {}/{} ({from})", dir.display(), shard.index, shard.count);
@@ -178,6 +190,21 @@ fn sweep(file: &Path, args: &SweepArgs, g: &GlobalArgs) -> Result<()> {
     write(&prepared, &dir, g.quiet)
 }
 
+/// Removes the temporary files a killed run left among the point results. Only a process
+/// that holds the whole folder's lock does this, and only files a minute old: a shard
+/// still running beside it writes a result in milliseconds.
+fn remove_leftovers(dir: &Path) {
+    let abandoned = |e: &std::fs::DirEntry| {
+        e.file_name().to_string_lossy().starts_with(crate::atomic::TEMP_PREFIX)
+            && e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 60))
+    };
+    if let Ok(entries) = std::fs::read_dir(dir.join("points")) {
+        for e in entries.flatten().filter(abandoned) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Writes the outputs from the saved results; an error (exit 1) names what is missing.
 fn write(p: &Prepared, dir: &Path, quiet: bool) -> Result<()> {
     let c = outputs::collect(&p.spec, dir, &p.exps)?;
@@ -205,6 +232,7 @@ fn collect(dir: &Path, quiet: bool) -> Result<()> {
         BadInput(format!("sweep collect {}: no sweep.json there; is it a folder `terafab sweep` wrote?", dir.display()))
     })?;
     let _lock = lock_run_folder(dir, Writer::Sweep)?;
+    remove_leftovers(dir);
     let prepared = prepare(m.spec)?;
     if crate::sweep::SweepManifest::new(&prepared)?.design_sha256 != m.design_sha256 {
         return Err(BadInput(format!(
@@ -217,6 +245,12 @@ fn collect(dir: &Path, quiet: bool) -> Result<()> {
 }
 
 fn slurm(s: &SlurmArgs, g: &GlobalArgs) -> Result<()> {
+    if let Some(p) = s.partition.as_deref().filter(|p| !crate::sweep::slurm::plain_name(p)) {
+        return Err(BadInput(format!(
+            "--partition `{p}`: a Slurm partition name is letters, digits and _ - . , (several separated by commas)"
+        ))
+        .into());
+    }
     let spec = SweepSpec::load(&s.file)?;
     let prepared = prepare(spec)?;
     let runs = prepared.points.len() * prepared.spec.seeds_per_point();

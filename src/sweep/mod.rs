@@ -34,12 +34,38 @@ pub struct Prepared {
 /// Builds every point's config and validates it: the first bad one is the error, and
 /// nothing has run.
 pub fn prepare(spec: SweepSpec) -> Result<Prepared, BadInput> {
+    let base: toml::Table = toml::from_str(&spec.base_text)
+        .map_err(|e| BadInput(format!("{}: base = \"{}\" is not TOML: {e}", spec.path, spec.base)))?;
     let points = design::points(&spec);
     let exps = points
         .iter()
         .enumerate()
-        .map(|(i, p)| point::materialize(&spec, i, p).map(|(_, e)| e))
+        .map(|(i, p)| point::materialize(&spec, &base, i, p).map(|(_, e)| e))
         .collect::<Result<Vec<_>, _>>()?;
+    // A sweep ranks its points by cost: every point must count it in the same unit.
+    if let Some((i, e)) = exps.iter().enumerate().find(|(_, e)| e.run.objective != exps[0].run.objective) {
+        return Err(BadInput(format!(
+            "{}: {} has objective {} but point 0 has {}: a sweep compares costs, so every point needs the same \
+             objective.kind (run one sweep per objective)",
+            spec.path,
+            point::describe_point(&spec, i, &points[i]),
+            e.run.objective.name(),
+            exps[0].run.objective.name()
+        )));
+    }
+    // A fixed policy must fit every point's knots and horizon: check it now, not mid-run.
+    if matches!(spec.action, spec::Action::Evaluate { .. }) {
+        let mut checked: Vec<&crate::model::RunSpec> = Vec::new();
+        for (i, e) in exps.iter().enumerate() {
+            if checked.contains(&&e.run) {
+                continue;
+            }
+            run::fixed_policy(&spec, e).map_err(|err| {
+                BadInput(format!("{}: {}: {err:#}", spec.path, point::describe_point(&spec, i, &points[i])))
+            })?;
+            checked.push(&e.run);
+        }
+    }
     Ok(Prepared { spec, points, exps })
 }
 

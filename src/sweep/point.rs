@@ -22,14 +22,19 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
 
 /// The config text of `point` (number `index`) and its experiment, or an error naming the
 /// sweep file, the point, its values and the key at fault.
-pub fn materialize(spec: &SweepSpec, index: usize, point: &DesignPoint) -> Result<(String, Experiment), BadInput> {
-    let shown: Vec<String> = spec.factors.iter().zip(&point.values).map(|(f, v)| format!("{} = {v}", f.key)).collect();
-    let bad = |why: String| BadInput(format!("{}: point {index} ({}): {why}", spec.path, shown.join(", ")));
-    let mut table: toml::Table = toml::from_str(&spec.base_text).map_err(|e| bad(format!("base config: {e}")))?;
+pub fn materialize(
+    spec: &SweepSpec,
+    base: &toml::Table,
+    index: usize,
+    point: &DesignPoint,
+) -> Result<(String, Experiment), BadInput> {
+    let bad = |why: String| BadInput(format!("{}: {}: {why}", spec.path, describe_point(spec, index, point)));
+    let mut table = base.clone();
     let assignments =
         spec.set.iter().cloned().chain(spec.factors.iter().map(|f| f.path.clone()).zip(point.values.iter().cloned()));
     for (path, value) in assignments {
-        set_path(&mut table, &path, value).map_err(|e| bad(format!("{}: {e}", path.join("."))))?;
+        set_path(&mut table, &path, value)
+            .map_err(|e| bad(format!("{}: {e} (in the base config or the sweep's [set])", path.join("."))))?;
         if let [section, key] = path.as_slice()
             && PARAM_SPECS.iter().any(|s| s.section == section && s.key == key)
             && let Some(u) = table.get_mut("uncertainty").and_then(|u| u.as_table_mut())
@@ -39,6 +44,14 @@ pub fn materialize(spec: &SweepSpec, index: usize, point: &DesignPoint) -> Resul
     }
     let text = toml::to_string(&table).map_err(|e| bad(format!("cannot write the config: {e}")))?;
     let name = format!("sweep-point-{index}");
-    let exp = config::parse(&text, &format!("{} point {index}", spec.path), &name).map_err(|e| bad(e.to_string()))?;
+    // The config error's line and column would point into the generated text, not a
+    // file the user has: its message names the key and the value.
+    let exp = config::parse(&text, &format!("{} point {index}", spec.path), &name).map_err(|e| bad(e.message))?;
     Ok((text, exp))
+}
+
+/// `point 7 (market.max_share = 0.1, ...)`, for messages.
+pub fn describe_point(spec: &SweepSpec, index: usize, point: &DesignPoint) -> String {
+    let shown: Vec<String> = spec.factors.iter().zip(&point.values).map(|(f, v)| format!("{} = {v}", f.key)).collect();
+    format!("point {index} ({})", shown.join(", "))
 }

@@ -175,7 +175,7 @@ pub fn fixed_policy(spec: &SweepSpec, exp: &Experiment) -> Result<Vec<Alloc<f64>
         return Ok(crate::config::builtin_policy(policy_text, &exp.run)?.0);
     }
     parse_policy_toml(policy_text, exp.run.knots, Some(&exp.run.knot_labels()))
-        .map_err(|e| BadInput(format!("{}: [point] policy = \"{policy}\": {e}", spec.path)).into())
+        .map_err(|e| BadInput(format!("[point] policy = \"{policy}\": {e}")).into())
 }
 
 /// Most scenarios one evaluator call takes in a fixed-policy batch (bounds its memory).

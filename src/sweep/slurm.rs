@@ -29,7 +29,10 @@ pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-fn header(s: &mut String, plan: &SlurmPlan, name: &str, log: &str) {
+/// The `#SBATCH` block. Log paths are relative to the job's working folder (`submit.sh`
+/// submits from the scripts' folder): `#SBATCH` lines are not shell, so a path with a
+/// space, a quote or a `%` of its own could not be written there safely.
+fn header(s: &mut String, plan: &SlurmPlan, name: &str, log: &str, gpus: bool) {
     let _ = writeln!(s, "#!/bin/bash");
     let _ = writeln!(s, "#SBATCH --job-name={name}");
     let _ = writeln!(s, "#SBATCH --output={log}");
@@ -37,9 +40,14 @@ fn header(s: &mut String, plan: &SlurmPlan, name: &str, log: &str) {
     if let Some(p) = plan.partition {
         let _ = writeln!(s, "#SBATCH --partition={p}");
     }
-    if let Some(g) = plan.gpus_per_task {
+    if let Some(g) = plan.gpus_per_task.filter(|_| gpus) {
         let _ = writeln!(s, "#SBATCH --gpus-per-task={g}");
     }
+}
+
+/// Whether `name` can stand in an `#SBATCH` line as a partition name.
+pub fn plain_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.,".contains(c))
 }
 
 /// Ends the `#SBATCH` block: Slurm reads directives only before the first command.
@@ -55,14 +63,13 @@ pub fn scripts(plan: &SlurmPlan) -> Vec<(String, String)> {
         quote(&plan.sweep_file.display().to_string()),
         quote(&plan.out.display().to_string()),
     );
-    let logs = plan.out.join("slurm").join("logs");
     let mut files = Vec::new();
     let arrays = plan.shards.div_ceil(MAX_ARRAY_TASKS);
     for j in 0..arrays {
         let offset = j * MAX_ARRAY_TASKS;
         let tasks = (plan.shards - offset).min(MAX_ARRAY_TASKS);
         let mut s = String::new();
-        header(&mut s, plan, &format!("terafab-sweep-{j}"), &format!("{}/array-{j}-%a.out", logs.display()));
+        header(&mut s, plan, &format!("terafab-sweep-{j}"), &format!("logs/array-{j}-%a.out"), true);
         let limit = plan.array_limit.map_or(String::new(), |k| format!("%{k}"));
         let _ = writeln!(s, "#SBATCH --array=0-{}{limit}", tasks - 1);
         body(&mut s);
@@ -75,7 +82,7 @@ pub fn scripts(plan: &SlurmPlan) -> Vec<(String, String)> {
         files.push((format!("array-{j}.sbatch"), s));
     }
     let mut c = String::new();
-    header(&mut c, plan, "terafab-sweep-collect", &format!("{}/collect.out", logs.display()));
+    header(&mut c, plan, "terafab-sweep-collect", "logs/collect.out", false);
     body(&mut c);
     let _ = writeln!(c, "exec {bin} sweep collect {out}");
     files.push(("collect.sbatch".into(), c));
@@ -84,7 +91,7 @@ pub fn scripts(plan: &SlurmPlan) -> Vec<(String, String)> {
     let _ = writeln!(sub, "# Submits the sweep's arrays, then the collect job after all of them. Prints the job ids.");
     let _ = writeln!(sub, "set -euo pipefail");
     let _ = writeln!(sub, "cd \"$(dirname \"$0\")\"");
-    let _ = writeln!(sub, "mkdir -p {}", quote(&logs.display().to_string()));
+    let _ = writeln!(sub, "mkdir -p logs");
     let _ = writeln!(sub, "ids=()");
     for j in 0..arrays {
         let _ = writeln!(sub, "ids+=(\"$(sbatch --parsable array-{j}.sbatch | cut -d';' -f1)\")");
@@ -127,6 +134,10 @@ mod tests {
                 && arrays[2].1.contains("$((2000 + SLURM_ARRAY_TASK_ID))/2500")
         );
         assert!(arrays[0].1.contains("#SBATCH --partition=gpu") && arrays[0].1.contains("--gpus-per-task=1"));
+        assert!(arrays[0].1.contains("#SBATCH --output=logs/array-0-%a.out"));
+        let collect = &files.iter().find(|f| f.0 == "collect.sbatch").unwrap().1;
+        assert!(!collect.contains("--gpus-per-task"), "collect needs no GPU:\n{collect}");
+        assert!(plain_name("gpu-a100,debug") && !plain_name("gpu a") && !plain_name("x'y") && !plain_name(""));
         let submit = &files.iter().find(|f| f.0 == "submit.sh").unwrap().1;
         assert_eq!(submit.matches("sbatch --parsable array-").count(), 3);
         assert!(submit.contains("--dependency=afterany:"));
