@@ -92,6 +92,7 @@ fn shards_and_collect_give_the_points_of_one_run() {
     let file = optimize_sweep(dir.path(), "");
     let whole = dir.path().join("whole");
     run_sweep(&file, &whole, &[]);
+    assert!(whole.join("response.png").exists(), "a grid draws the cost against each key");
     let sharded = dir.path().join("sharded");
     for i in 0..3 {
         run_sweep(&file, &sharded, &["--shard", &format!("{i}/3")]);

@@ -10,7 +10,7 @@ use super::spec::{Action, DesignKind, SweepSpec};
 use crate::atomic::write_atomic;
 use crate::config::Experiment;
 use crate::model::run::Headline;
-use crate::report::plots::{Panel, write_figure};
+use crate::report::plots::{PALETTE, Panel, Series, write_figure};
 use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -163,7 +163,8 @@ struct Analysis {
     influences: Vec<Influence>,
     tables: String,
     files: Vec<(String, Vec<u8>)>,
-    figure: Option<Panel>,
+    /// The figure's panels (none: no figure).
+    figure: Vec<Panel>,
 }
 
 fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> Result<Analysis> {
@@ -172,7 +173,7 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
     let mut tables = String::new();
     let mut files = Vec::new();
     let mut influences: Vec<Influence>;
-    let mut figure = None;
+    let mut figure = Vec::new();
     match spec.design {
         DesignKind::OneAtATime => {
             let nominal = points.iter().position(|p| p.role == Role::Nominal).map_or(f64::NAN, |i| y[i]);
@@ -210,7 +211,7 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
                     (key(inf.factor), lo, hi)
                 })
                 .collect();
-            figure = Some(Panel::Bars {
+            figure.push(Panel::Bars {
                 title: "Tornado: the cost at each factor's low and high values, the others nominal".into(),
                 x_label: format!("cost ({unit}); the line is the nominal point"),
                 rows,
@@ -260,6 +261,30 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
                 })
                 .collect();
             influences.sort_by(|a, b| b.size.total_cmp(&a.size));
+            // A response panel for each of the (up to) six strongest numeric keys: the mean
+            // cost at each of the key's grid values, or over ten bins of its sampled range.
+            for inf in influences.iter().take(6) {
+                let pts = response(points, y, inf.factor, spec.design == DesignKind::Grid);
+                if pts.len() >= 2 {
+                    figure.push(Panel::Lines {
+                        title: format!("Mean cost against {}", key(inf.factor)),
+                        x_label: key(inf.factor),
+                        y_label: format!("mean cost ({unit})"),
+                        log_y: false,
+                        log_x: spec.factors[inf.factor].log,
+                        series: vec![Series {
+                            name: if spec.design == DesignKind::Grid {
+                                "mean over the other keys' values".into()
+                            } else {
+                                "mean over ten bins of the samples".into()
+                            },
+                            points: pts,
+                            color: PALETTE[0],
+                            reference: false,
+                        }],
+                    });
+                }
+            }
         }
         DesignKind::Sobol => {
             let n = spec.samples;
@@ -293,7 +318,7 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
                 rows.push((format!("{} (total)", key(inf.factor)), 0.0, idx[inf.factor].total));
                 rows.push((format!("{} (first order)", key(inf.factor)), 0.0, idx[inf.factor].first));
             }
-            figure = Some(Panel::Bars {
+            figure.push(Panel::Bars {
                 title: "Sobol indices: the share of the cost's variance each factor explains".into(),
                 x_label: "index (bootstrap 95% intervals in sobol.csv)".into(),
                 rows,
@@ -331,7 +356,7 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
                 })
                 .collect();
             influences.sort_by(|a, b| b.size.total_cmp(&a.size));
-            figure = Some(Panel::Bars {
+            figure.push(Panel::Bars {
                 title: "Morris mu*: the mean absolute effect of moving each factor across its range".into(),
                 x_label: format!("mu* ({unit} per full range)"),
                 rows: influences.iter().map(|inf| (key(inf.factor), 0.0, inf.size)).collect(),
@@ -340,6 +365,28 @@ fn analyse(spec: &SweepSpec, points: &[DesignPoint], y: &[f64], unit: &str) -> R
         }
     }
     Ok(Analysis { influences, tables, files, figure })
+}
+
+/// (value, mean cost) of a numeric key: at each of its values (a grid), or over ten
+/// equal-count bins of its samples (a Latin hypercube), in increasing value.
+fn response(points: &[DesignPoint], y: &[f64], factor: usize, grid: bool) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> = points
+        .iter()
+        .zip(y)
+        .map(|(p, &c)| (numeric(&p.values[factor]), c))
+        .filter(|(x, c)| x.is_finite() && c.is_finite())
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mean = |g: &[(f64, f64)]| {
+        let n = g.len() as f64;
+        (g.iter().map(|p| p.0).sum::<f64>() / n, g.iter().map(|p| p.1).sum::<f64>() / n)
+    };
+    if grid {
+        pairs.chunk_by(|a, b| a.0 == b.0).map(mean).collect()
+    } else {
+        let bins = 10.min(pairs.len());
+        (0..bins).map(|b| mean(&pairs[b * pairs.len() / bins..(b + 1) * pairs.len() / bins])).collect()
+    }
 }
 
 fn numeric(v: &toml::Value) -> f64 {
@@ -432,17 +479,17 @@ pub fn write_outputs(
     for (name, bytes) in &a.files {
         write_atomic(&dir.join(name), bytes)?;
     }
-    let figure = match &a.figure {
-        Some(panel) => {
-            let name = match spec.design {
-                DesignKind::OneAtATime => "tornado",
-                DesignKind::Sobol => "sobol",
-                _ => "morris",
-            };
-            write_figure(dir, name, std::slice::from_ref(panel))?;
-            Some(name)
-        }
-        None => None,
+    let figure = if a.figure.is_empty() {
+        None
+    } else {
+        let name = match spec.design {
+            DesignKind::OneAtATime => "tornado",
+            DesignKind::Sobol => "sobol",
+            DesignKind::Morris => "morris",
+            DesignKind::Grid | DesignKind::LatinHypercube => "response",
+        };
+        write_figure(dir, name, &a.figure)?;
+        Some(name)
     };
     write_atomic(&dir.join("report.md"), report(spec, points, exps, c, &a, unit, figure).as_bytes())
 }
