@@ -163,6 +163,15 @@ fn check(paths: &[PathBuf], quiet: bool) -> Result<()> {
 }
 
 fn devices() -> Result<()> {
+    use crate::eval::simd::SimdPath;
+    let paths: Vec<&str> = SimdPath::supported().iter().map(|p| p.describe()).collect();
+    println!(
+        "CPU: {} ({} threads); SIMD lanes: {} (this CPU runs: {})",
+        crate::eval::cpu::cpu_model(),
+        rayon::current_num_threads(),
+        SimdPath::detect().describe(),
+        paths.join("; ")
+    );
     let adapters = crate::gpu::adapter::list_adapters();
     if adapters.is_empty() {
         println!("{}", crate::gpu::adapter::INSTALL_HINT);

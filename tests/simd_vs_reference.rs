@@ -1,10 +1,12 @@
-//! The CPU SIMD path (eight candidates per f32x8 vector, the model's own generic step)
-//! against the scalar f64 reference, with the GPU's tolerance, on random policies and
-//! scenarios; and the lane bookkeeping (short last groups, candidate order).
+//! The CPU SIMD lanes (the model's own generic step, 8 or 16 candidates a vector) against
+//! the scalar f64 reference, with the GPU's tolerance, on random policies and scenarios,
+//! on every instruction set this CPU runs (AVX-512, AVX2+FMA, SSE2: each test says which
+//! it ran); and the lane bookkeeping (short last groups, candidate order).
 
 mod common;
 
 use terafab::eval::cpu::{CpuEvaluator, Precision};
+use terafab::eval::simd::SimdPath;
 use terafab::eval::{Evaluator, Problem, tolerance};
 use terafab::model::{Aggregate, Objective};
 
@@ -22,9 +24,18 @@ fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
 }
 
 fn trajectory_costs(p: &Problem, precision: Precision, x: &[f64]) -> Vec<f64> {
+    on_path(p, precision, None, x)
+}
+
+/// The costs on one SIMD path (`None`: the one the CPU would pick).
+fn on_path(p: &Problem, precision: Precision, path: Option<SimdPath>, x: &[f64]) -> Vec<f64> {
     let n = x.len() / p.dim() * p.scenarios.len();
     let mut out = vec![f64::NAN; n];
-    CpuEvaluator::new(p.clone(), precision).trajectory_costs(x, &mut out).unwrap();
+    let mut ev = CpuEvaluator::new(p.clone(), precision);
+    if let Some(path) = path {
+        ev = ev.with_simd(path).expect("a supported path");
+    }
+    ev.trajectory_costs(x, &mut out).unwrap();
     out
 }
 
@@ -36,16 +47,25 @@ fn simd_lanes_match_the_f64_reference_per_objective() {
         // 625 candidates x 16 scenarios = 10,000 trajectories; 625 is not a multiple of 8.
         let p = problem(objective, 16, 40 + k as u64);
         let x = policies(&p, 625, 50 + k as u64);
-        let simd = trajectory_costs(&p, Precision::Simd, &x);
         let reference = trajectory_costs(&p, Precision::F64, &x);
         let tol = tolerance::simd_vs_f64(objective);
-        let mut worst: f64 = 0.0;
-        for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
-            let d = (a - e).abs();
-            assert!(d <= tol, "{objective:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}");
-            worst = worst.max(d);
+        for path in SimdPath::supported() {
+            let simd = on_path(&p, Precision::Simd, Some(path), &x);
+            let mut worst: f64 = 0.0;
+            for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
+                let d = (a - e).abs();
+                assert!(
+                    d <= tol,
+                    "{objective:?} on {path:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}"
+                );
+                worst = worst.max(d);
+            }
+            println!(
+                "{objective:?} on {}: worst |simd - f64| over {} trajectories = {worst:.3e}",
+                path.describe(),
+                simd.len()
+            );
         }
-        println!("{objective:?}: worst |simd - f64| over {} trajectories = {worst:.3e}", simd.len());
     }
 }
 
@@ -57,33 +77,43 @@ fn simd_lanes_match_the_f64_reference_for_any_knots_and_sustain_window() {
         p.run.sustain_months = sustain;
         p.run.target_gw_per_year = [30.0, 100.0, 300.0, 60.0][k];
         let x = policies(&p, 160, 80 + k as u64);
-        let simd = trajectory_costs(&p, Precision::Simd, &x);
         let reference = trajectory_costs(&p, Precision::F64, &x);
         let tol = tolerance::simd_vs_f64(Objective::TimeToTarget);
-        let mut worst: f64 = 0.0;
-        for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
-            let d = (a - e).abs();
-            assert!(
-                d <= tol,
-                "{knots} knots, L {sustain}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}"
+        for path in SimdPath::supported() {
+            let simd = on_path(&p, Precision::Simd, Some(path), &x);
+            let mut worst: f64 = 0.0;
+            for (i, (a, e)) in simd.iter().zip(&reference).enumerate() {
+                let d = (a - e).abs();
+                assert!(
+                    d <= tol,
+                    "{knots} knots, L {sustain} on {path:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}"
+                );
+                worst = worst.max(d);
+            }
+            println!(
+                "{knots} knots, sustain {sustain} on {}: worst |simd - f64| over {} trajectories = {worst:.3e}",
+                path.describe(),
+                simd.len()
             );
-            worst = worst.max(d);
         }
-        println!("{knots} knots, sustain {sustain}: worst |simd - f64| over {} trajectories = {worst:.3e}", simd.len());
     }
 }
 
 #[test]
 fn short_groups_and_single_candidates_land_in_their_own_slots() {
     let p = problem(Objective::TimeToTarget, 3, 7);
-    let x = policies(&p, 19, 8);
-    let all = trajectory_costs(&p, Precision::Simd, &x);
-    assert!(all.iter().all(|c| c.is_finite()), "every slot written");
-    // Each candidate alone gives what it gave inside a group of eight.
+    // 35 candidates: two full groups of 16 and a short one, or four of 8 and a short one.
+    let x = policies(&p, 35, 8);
     let dim = p.dim();
-    for c in [0, 7, 8, 15, 16, 18] {
-        let alone = trajectory_costs(&p, Precision::Simd, &x[c * dim..(c + 1) * dim]);
-        assert_eq!(alone, all[c * 3..(c + 1) * 3], "candidate {c}");
+    for path in SimdPath::supported() {
+        let all = on_path(&p, Precision::Simd, Some(path), &x);
+        assert!(all.iter().all(|c| c.is_finite()), "{path:?}: every slot written");
+        // Each candidate alone gives what it gave inside a full group.
+        for c in [0, 7, 8, 15, 16, 31, 32, 34] {
+            let alone = on_path(&p, Precision::Simd, Some(path), &x[c * dim..(c + 1) * dim]);
+            assert_eq!(alone, all[c * 3..(c + 1) * 3], "{path:?}: candidate {c}");
+        }
+        println!("short groups on {}: ok", path.describe());
     }
 }
 
@@ -104,26 +134,33 @@ fn simd_lanes_match_the_f64_reference_across_the_whole_accepted_box() {
     let scenarios = (0..192).map(|_| common::accepted_params(&mut rng)).collect();
     let p = Problem { run: exp.run, scenarios, aggregate: Aggregate::Mean };
     let x = policies(&p, 32, 95);
-    let simd = trajectory_costs(&p, Precision::Simd, &x);
     let reference = trajectory_costs(&p, Precision::F64, &x);
+    for path in SimdPath::supported() {
+        whole_box_on(&p, path, &x, &reference);
+    }
+}
+
+fn whole_box_on(p: &Problem, path: SimdPath, x: &[f64], reference: &[f64]) {
+    let simd = on_path(p, Precision::Simd, Some(path), x);
     let tol = tolerance::simd_vs_f64(Objective::TimeToTarget);
     let deep = p.run.last_confirmable_month() as f64 + 10.0 * p.run.penalty_months_per_doubling;
     let bound = |e: f64| if e <= deep { tol } else { tol + p.run.penalty_months_per_doubling * 1.05f64.log2() };
     let off: Vec<String> = simd
         .iter()
-        .zip(&reference)
+        .zip(reference)
         .enumerate()
         .filter(|(_, (a, e))| (*a - *e).abs() > bound(**e) || a.is_nan() != e.is_nan())
         .map(|(i, (a, e))| format!("candidate {} scenario {}: simd {a}, f64 {e}", i / 192, i % 192))
         .collect();
-    let worst = simd.iter().zip(&reference).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
-    let near = simd.iter().zip(&reference).filter(|(_, e)| **e <= deep);
+    let worst = simd.iter().zip(reference).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
+    let near = simd.iter().zip(reference).filter(|(_, e)| **e <= deep);
     let worst_near = near.clone().map(|(a, e)| (a - e).abs()).fold(0.0, f64::max);
     println!(
-        "worst |simd - f64| over {} whole-box trajectories: {worst_near:.3e} months on the {} within ten doublings \
-         of the target, {worst:.3e} on all",
+        "{}: worst |simd - f64| over {} whole-box trajectories: {worst_near:.3e} months on the {} within ten \
+         doublings of the target, {worst:.3e} on all",
+        path.describe(),
         simd.len(),
         near.count()
     );
-    assert!(off.is_empty(), "{} of {} beyond the bound:\n{}", off.len(), simd.len(), off.join("\n"));
+    assert!(off.is_empty(), "{path:?}: {} of {} beyond the bound:\n{}", off.len(), simd.len(), off.join("\n"));
 }

@@ -179,6 +179,16 @@ fn run_folder(
     let _lock = super::lock::lock_run_folder(out, super::lock::Writer::Optimize)?;
     let problem = Problem::from_experiment(&exp);
     let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), quiet)?;
+    if let Some(before) = manifest.as_ref().and_then(|m| m.evaluator.as_deref())
+        && before != ev.describe()
+        && !quiet
+    {
+        eprintln!(
+            "note: resuming on {}, started on {before}: results can differ slightly (within the tolerance \
+             src/eval/tolerance.rs states)",
+            ev.describe()
+        );
+    }
     let manifest = match manifest {
         Some(m) => m,
         None => {

@@ -1,9 +1,10 @@
 //! The CPU backend: every (candidate, scenario) trajectory through the model's own step,
 //! across threads with rayon, in f64 (the reference), f32 (the GPU's precision), or f32
-//! in SIMD lanes, eight candidates per instruction (the fast path, and the default).
+//! in SIMD lanes, 8 or 16 candidates per instruction as the CPU allows (the fast path,
+//! and the default; `eval::simd` picks the instructions at run time).
 
+use super::simd::{LaneGroup, LaneVec, SimdPath};
 use super::{Evaluator, Problem};
-use crate::model::lanes::{LANES, Lanes};
 use crate::model::policy::decode;
 use crate::model::{Alloc, Params, Paths, Real, trajectory_cost_on};
 use anyhow::Result;
@@ -13,7 +14,7 @@ use rayon::prelude::*;
 pub enum Precision {
     F64,
     F32,
-    /// f32, eight candidates per SIMD vector.
+    /// f32, 8 or 16 candidates per SIMD vector.
     Simd,
 }
 
@@ -22,7 +23,8 @@ pub struct CpuEvaluator {
     problem: Problem,
     precision: Precision,
     scenarios32: Vec<Params<f32>>,
-    scenarios_lanes: Vec<Params<Lanes>>,
+    /// The lanes' instructions: the widest the CPU has, unless a test chose another.
+    simd: SimdPath,
     /// Each scenario's exogenous paths, computed once in f64 (`model::paths`): kept in
     /// f64 for the f64 path, else narrowed to f32 (the lanes splat a month's values as
     /// they read them). Only the one the precision reads is built.
@@ -33,7 +35,6 @@ pub struct CpuEvaluator {
 impl CpuEvaluator {
     pub fn new(problem: Problem, precision: Precision) -> Self {
         let scenarios32: Vec<Params<f32>> = problem.scenarios.iter().map(|p| p.cast::<f32>()).collect();
-        let scenarios_lanes = scenarios32.iter().map(|p| p.map(Lanes::splat)).collect();
         let horizon = problem.run.horizon_months;
         let table = |p: &Params<f64>| Paths::table(p, horizon);
         let (paths64, paths32) = match precision {
@@ -43,34 +44,58 @@ impl CpuEvaluator {
                 problem.scenarios.iter().map(|p| table(p).iter().map(|x| x.map(|v| v as f32)).collect()).collect(),
             ),
         };
-        CpuEvaluator { problem, precision, scenarios32, scenarios_lanes, paths64, paths32 }
+        CpuEvaluator { problem, precision, scenarios32, simd: SimdPath::detect(), paths64, paths32 }
     }
 
-    /// Eight candidates per trajectory call, one per lane (a short last group repeats its
-    /// last candidate in the spare lanes and discards them).
+    /// The same evaluator on another of this CPU's SIMD paths (the tests compare them
+    /// all); `None` when the CPU lacks it.
+    pub fn with_simd(mut self, path: SimdPath) -> Option<Self> {
+        SimdPath::supported().contains(&path).then(|| {
+            self.simd = path;
+            self
+        })
+    }
+
+    pub fn simd_path(&self) -> SimdPath {
+        self.simd
+    }
+
+    /// One candidate per lane, a group of candidates per trajectory call (a short last
+    /// group repeats its last candidate in the spare lanes and discards them).
     fn costs_in_lanes(&self, policies: &[f64], out: &mut [f64]) {
-        let dim = self.problem.dim();
-        let s = self.problem.scenarios.len();
-        out.par_chunks_mut(LANES * s).zip(policies.par_chunks(LANES * dim)).for_each(|(o, x)| {
-            let n = x.len() / dim;
-            let decoded: Vec<Vec<Alloc<f64>>> = (0..LANES).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
-            let lane = |f: &dyn Fn(&Vec<Alloc<f64>>) -> f64| Lanes::new(std::array::from_fn(|l| f(&decoded[l]) as f32));
-            let phases: Vec<Alloc<Lanes>> = (0..self.problem.run.knots)
-                .map(|ph| Alloc {
-                    shares: std::array::from_fn(|k| lane(&|d| d[ph].shares[k])),
-                    design_fraction: lane(&|d| d[ph].design_fraction),
-                    spend_fraction: lane(&|d| d[ph].spend_fraction),
-                    borrow_fraction: lane(&|d| d[ph].borrow_fraction),
-                })
-                .collect();
-            for (si, (p, paths)) in self.scenarios_lanes.iter().zip(&self.paths32).enumerate() {
-                let costs =
-                    trajectory_cost_on(&self.problem.run, p, |m| paths[m].map(Lanes::splat), &phases).to_array();
-                for (l, c) in costs.iter().enumerate().take(n) {
-                    o[l * s + si] = f64::from(*c);
-                }
-            }
+        let (dim, s, lanes) = (self.problem.dim(), self.problem.scenarios.len(), self.simd.lanes());
+        out.par_chunks_mut(lanes * s).zip(policies.par_chunks(lanes * dim)).for_each(|(o, x)| {
+            super::simd::run(self.simd, &mut Group { ev: self, x, o });
         });
+    }
+
+    /// The costs of the candidates in `x` (at most `V::LANES`) on every scenario, into
+    /// `o`. Always inlined: it is compiled inside the dispatch's enabling functions.
+    #[inline(always)]
+    fn group_costs<V: LaneVec>(&self, x: &[f64], o: &mut [f64]) {
+        let (dim, s, lanes) = (self.problem.dim(), self.problem.scenarios.len(), V::LANES);
+        let n = x.len() / dim;
+        let decoded: Vec<Vec<Alloc<f64>>> = (0..lanes).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
+        let lane = |f: &dyn Fn(&Vec<Alloc<f64>>) -> f64| {
+            let v: Vec<f32> = decoded.iter().map(|d| f(d) as f32).collect();
+            V::from_lanes(&v)
+        };
+        let phases: Vec<Alloc<V>> = (0..self.problem.run.knots)
+            .map(|ph| Alloc {
+                shares: std::array::from_fn(|k| lane(&|d| d[ph].shares[k])),
+                design_fraction: lane(&|d| d[ph].design_fraction),
+                spend_fraction: lane(&|d| d[ph].spend_fraction),
+                borrow_fraction: lane(&|d| d[ph].borrow_fraction),
+            })
+            .collect();
+        let mut costs = vec![0.0f32; lanes];
+        for (si, (p, paths)) in self.scenarios32.iter().zip(&self.paths32).enumerate() {
+            let p = p.map(V::splat);
+            trajectory_cost_on(&self.problem.run, &p, |m| paths[m].map(V::splat), &phases).write_lanes(&mut costs);
+            for (l, c) in costs.iter().enumerate().take(n) {
+                o[l * s + si] = f64::from(*c);
+            }
+        }
     }
 
     fn costs_in<R: Real>(&self, scenarios: &[Params<R>], paths: &[Vec<Paths<R>>], policies: &[f64], out: &mut [f64]) {
@@ -82,6 +107,20 @@ impl CpuEvaluator {
                 *slot = trajectory_cost_on(&self.problem.run, p, |m| paths[m], &phases).to_f64();
             }
         });
+    }
+}
+
+/// A group of candidates for the SIMD dispatch.
+struct Group<'a> {
+    ev: &'a CpuEvaluator,
+    x: &'a [f64],
+    o: &'a mut [f64],
+}
+
+impl LaneGroup for Group<'_> {
+    #[inline(always)]
+    fn run<V: LaneVec>(&mut self) {
+        self.ev.group_costs::<V>(self.x, self.o);
     }
 }
 
@@ -103,7 +142,7 @@ impl Evaluator for CpuEvaluator {
         format!(
             "cpu ({} threads, {})",
             rayon::current_num_threads(),
-            &self.backend_name()[4..].replace("simd", "f32 x 8 SIMD lanes")
+            &self.backend_name()[4..].replace("simd", &format!("f32 SIMD lanes, {}", self.simd.describe()))
         )
     }
     fn backend_name(&self) -> &'static str {
@@ -114,7 +153,12 @@ impl Evaluator for CpuEvaluator {
         }
     }
     fn device_name(&self) -> String {
-        format!("{} ({} threads)", cpu_model(), rayon::current_num_threads())
+        match self.precision {
+            Precision::Simd => {
+                format!("{} ({} threads, {})", cpu_model(), rayon::current_num_threads(), self.simd.describe())
+            }
+            _ => format!("{} ({} threads)", cpu_model(), rayon::current_num_threads()),
+        }
     }
     fn device_class(&self) -> super::DeviceClass {
         super::DeviceClass::Cpu

@@ -4,6 +4,7 @@
 pub mod cpu;
 pub mod fallback;
 pub mod sample;
+pub mod simd;
 pub mod tolerance;
 
 use crate::model::policy::{Alloc, GENES_PER_KNOT, validate_vector};

@@ -98,6 +98,7 @@ impl Paths<f64> {
 
 impl<R: Copy> Paths<R> {
     /// Applies `f` to every value (narrowing to f32, splatting into lanes).
+    #[inline(always)]
     pub fn map<S>(&self, f: impl Fn(R) -> S) -> Paths<S> {
         Paths {
             market_eff_tflops_per_w: f(self.market_eff_tflops_per_w),

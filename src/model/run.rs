@@ -81,6 +81,7 @@ impl RunSpec {
             )
         })
     }
+    #[inline(always)]
     pub fn objective_spec<R: Real>(&self) -> ObjectiveSpec<R> {
         ObjectiveSpec {
             objective: self.objective,
@@ -114,7 +115,10 @@ impl std::fmt::Display for Headline {
 
 /// Runs one trajectory through the scenario `p` whose exogenous paths in month `m` are
 /// `paths(m)`, calling `on_month` after every step, and returns the final state and its
-/// cost.
+/// cost. Always inlined, as everything it calls per month: the SIMD lanes' run-time
+/// dispatch (`eval::simd`) compiles this body inside functions built for AVX2 or AVX-512,
+/// and a call out of them would run at the baseline's width.
+#[inline(always)]
 pub fn run_trajectory<R: Real>(
     run: &RunSpec,
     p: &Params<R>,
@@ -140,6 +144,7 @@ pub fn run_trajectory<R: Real>(
 
 /// The cost of one trajectory, with nothing recorded (the evaluators' inner loop: the
 /// scenario's table of exogenous paths is computed once and shared by every candidate).
+#[inline(always)]
 pub fn trajectory_cost_on<R: Real>(
     run: &RunSpec,
     p: &Params<R>,

@@ -89,6 +89,7 @@ pub struct State<R> {
 
 impl<R: Real> State<R> {
     /// The venture in the start month: a new entrant with its parents' compute.
+    #[inline(always)]
     pub fn initial(p: &Params<R>) -> Self {
         let z = R::lit(0.0);
         let third = p.initial_fab_under_construction_kwspm / R::lit(3.0);

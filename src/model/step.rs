@@ -47,6 +47,7 @@ pub struct Target<R> {
 /// drain in sequence), so a stage holds a unit for `(1 - r) / r` months on average;
 /// `r = 3 / (lead + 3)` makes that `lead / 3` per stage and `lead` in all. A lead of 0
 /// means no delay.
+#[inline(always)]
 fn delay3_rate<R: Real>(lead: R) -> R {
     R::lit(3.0) / (lead + R::lit(3.0))
 }
@@ -62,16 +63,19 @@ pub fn ln_arch_multiplier<R: Real>(ln_arch_ceiling: R, arch_rate: R, iterations:
 
 /// The architecture curve's rate: the first iteration gains about `g`, and gains shrink
 /// toward the ceiling `C`.
+#[inline(always)]
 pub fn arch_rate<R: Real>(p: &Params<R>) -> R {
     (R::lit(1.0) + p.chip_arch_gain_per_iteration).ln() / p.chip_arch_ceiling.ln()
 }
 
 /// Wright's-law slope: cost multiplies by `ratio` per doubling, so cost ~ x^slope.
+#[inline(always)]
 fn learning_slope<R: Real>(ratio: R) -> R {
     ratio.ln() / R::lit(std::f64::consts::LN_2)
 }
 
 impl<R: Real> Derived<R> {
+    #[inline(always)]
     pub fn new(p: &Params<R>) -> Self {
         let one = R::lit(1.0);
         Derived {
