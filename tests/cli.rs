@@ -472,3 +472,16 @@ fn quiet_means_no_driver_noise_either() {
         .success()
         .stderr(predicate::str::is_empty());
 }
+
+#[test]
+fn an_output_folder_under_a_file_is_bad_input() {
+    // Hostile review of the sweep: `--out a-file/sub` exited 1 where `--out a-file` exits 2.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("sub");
+    fails_with_bad_input(
+        &["simulate", "--policy", "balanced", "--out", out.to_str().unwrap()],
+        "cannot create the folder",
+    );
+}

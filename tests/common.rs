@@ -116,3 +116,15 @@ pub fn market_only_exponential() -> (terafab::model::RunSpec, Params<f64>, Vec<A
     let policy = vec![Alloc { shares, design_fraction: 0.1, spend_fraction: 1.0, borrow_fraction: 0.0 }; exp.run.knots];
     (exp.run, p, policy)
 }
+
+/// A sweep folder's points.csv without its wall-clock column: what must be identical
+/// between runs, shards and clusters.
+pub fn points_without_wall_time(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(dir.join("points.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let wall = header.iter().position(|h| *h == "wall_seconds").unwrap();
+    text.lines()
+        .map(|l| l.split(',').enumerate().filter(|(i, _)| *i != wall).map(|(_, c)| c).collect::<Vec<_>>().join(","))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

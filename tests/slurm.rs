@@ -3,7 +3,9 @@
 //! the dependent collect job merges them, and points.csv equals a local run's. With
 //! CI=true a Slurm that cannot start is a failure; elsewhere the test says it skipped.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -25,16 +27,6 @@ impl Drop for Slurm {
 fn skip_or_fail(why: &str) {
     assert!(!in_ci(), "CI=true and Slurm cannot run here: {why}");
     eprintln!("SKIPPED: {why} (scripts/test installs Slurm; this test needs root to start slurmd)");
-}
-
-fn points_without_wall_time(dir: &Path) -> String {
-    let text = std::fs::read_to_string(dir.join("points.csv")).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let wall = header.iter().position(|h| *h == "wall_seconds").unwrap();
-    text.lines()
-        .map(|l| l.split(',').enumerate().filter(|(i, _)| *i != wall).map(|(_, c)| c).collect::<Vec<_>>().join(","))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
@@ -105,5 +97,5 @@ fn a_sweep_submitted_to_slurm_collects_the_points_of_a_local_run() {
         .status()
         .unwrap();
     assert!(ran.success());
-    assert_eq!(points_without_wall_time(&out), points_without_wall_time(&local));
+    assert_eq!(common::points_without_wall_time(&out), common::points_without_wall_time(&local));
 }

@@ -2,6 +2,8 @@
 //! same points.csv as one run (by flag, Slurm's and Kubernetes' variables), a sweep killed
 //! at random moments and rerun, and bad sweep files refused before anything runs.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;
@@ -12,18 +14,6 @@ fn terafab() -> Command {
         c.env_remove(v);
     }
     c
-}
-
-/// points.csv without its wall-clock column: what must be identical between runs.
-fn points_without_wall_time(dir: &Path) -> String {
-    let text = std::fs::read_to_string(dir.join("points.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let wall = header.iter().position(|h| *h == "wall_seconds").unwrap();
-    text.lines()
-        .map(|l| l.split(',').enumerate().filter(|(i, _)| *i != wall).map(|(_, c)| c).collect::<Vec<_>>().join(","))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn run_sweep(file: &Path, out: &Path, extra: &[&str]) {
@@ -81,9 +71,9 @@ fn the_smoke_sweep_names_its_drivers_in_order() {
         assert!(out.join(f).exists(), "{f} missing");
     }
     // Run again into the same folder: everything was saved, nothing reruns, same points.
-    let before = points_without_wall_time(&out);
+    let before = common::points_without_wall_time(&out);
     run_sweep(Path::new("configs/sweeps/smoke.toml"), &out, &[]);
-    assert_eq!(points_without_wall_time(&out), before);
+    assert_eq!(common::points_without_wall_time(&out), before);
 }
 
 #[test]
@@ -99,7 +89,7 @@ fn shards_and_collect_give_the_points_of_one_run() {
     }
     assert!(!sharded.join("points.csv").exists(), "a shard wrote the merged outputs");
     terafab().args(["sweep", "collect", sharded.to_str().unwrap(), "-q"]).assert().success();
-    assert_eq!(points_without_wall_time(&sharded), points_without_wall_time(&whole));
+    assert_eq!(common::points_without_wall_time(&sharded), common::points_without_wall_time(&whole));
     // Slurm's array variables pick the shard when no flag does.
     let slurm = dir.path().join("slurm");
     for i in 0..2 {
@@ -112,7 +102,7 @@ fn shards_and_collect_give_the_points_of_one_run() {
             .success();
     }
     terafab().args(["sweep", "collect", slurm.to_str().unwrap(), "-q"]).assert().success();
-    assert_eq!(points_without_wall_time(&slurm), points_without_wall_time(&whole));
+    assert_eq!(common::points_without_wall_time(&slurm), common::points_without_wall_time(&whole));
 }
 
 #[test]
@@ -138,7 +128,7 @@ fn the_kubernetes_example_job_shards_collect_to_one_run() {
             .stdout(predicate::str::contains(format!("shard {i}/{completions} done")));
     }
     terafab().args(["sweep", "collect", k8s.to_str().unwrap(), "-q"]).assert().success();
-    assert_eq!(points_without_wall_time(&k8s), points_without_wall_time(&whole));
+    assert_eq!(common::points_without_wall_time(&k8s), common::points_without_wall_time(&whole));
 }
 
 #[test]
@@ -178,7 +168,7 @@ fn a_sweep_killed_at_random_moments_resumes_to_the_same_points() {
         let _ = child.wait();
     }
     run_sweep(&file, &killed, &[]);
-    assert_eq!(points_without_wall_time(&killed), points_without_wall_time(&whole));
+    assert_eq!(common::points_without_wall_time(&killed), common::points_without_wall_time(&whole));
 }
 
 #[test]

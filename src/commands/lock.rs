@@ -54,7 +54,16 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
     if dir.exists() && !dir.is_dir() {
         return Err(BadInput(format!("--out {}: is a file, not a folder", dir.display())).into());
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the run folder {}", dir.display()))?;
+    // A path through a file, or a folder the user may not write, is the user's to fix
+    // (exit 2), like a file given as --out; other failures (a full disk) are not.
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        use std::io::ErrorKind::{AlreadyExists, NotADirectory, PermissionDenied, ReadOnlyFilesystem};
+        return Err(if matches!(e.kind(), NotADirectory | AlreadyExists | PermissionDenied | ReadOnlyFilesystem) {
+            BadInput(format!("--out {}: cannot create the folder ({e})", dir.display())).into()
+        } else {
+            anyhow::Error::new(e).context(format!("cannot create the run folder {}", dir.display()))
+        });
+    }
     let path = dir.join(LOCK_FILE);
     // Never follow a link or open a device in the user's name: the lock is a plain file.
     if let Ok(meta) = std::fs::symlink_metadata(&path)
