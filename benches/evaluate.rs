@@ -1,9 +1,12 @@
 //! Criterion bench of the evaluator seam on the default model: trajectory-steps per second
-//! per backend. `TERAFAB_BENCH_TINY=1` shrinks the batch so CI proves it runs for free.
+//! per backend, and for the SIMD lanes per instruction set this CPU runs (`cpu_simd_avx2`,
+//! `cpu_simd_sse2`, `cpu_simd_avx512`). `TERAFAB_BENCH_TINY=1` shrinks the batch so CI
+//! proves it runs for free.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use terafab::eval::cpu::{CpuEvaluator, Precision};
+use terafab::eval::simd::SimdPath;
 use terafab::eval::{Evaluator, Problem};
 
 fn batch(problem: &Problem, n: usize) -> Vec<f64> {
@@ -23,7 +26,13 @@ fn bench(c: &mut Criterion) {
     if tiny {
         group.sample_size(10);
     }
-    for (name, precision) in [("cpu_simd", Precision::Simd), ("cpu_f32", Precision::F32), ("cpu_f64", Precision::F64)] {
+    for path in SimdPath::supported() {
+        let mut ev = CpuEvaluator::new(problem.clone(), Precision::Simd).with_simd(path).expect("a supported path");
+        let mut out = vec![0.0; n];
+        let name = format!("cpu_simd_{}", format!("{path:?}").to_lowercase());
+        group.bench_function(name, |b| b.iter(|| ev.evaluate(&policies, &mut out).unwrap()));
+    }
+    for (name, precision) in [("cpu_f32", Precision::F32), ("cpu_f64", Precision::F64)] {
         let mut ev = CpuEvaluator::new(problem.clone(), precision);
         let mut out = vec![0.0; n];
         group.bench_function(name, |b| b.iter(|| ev.evaluate(&policies, &mut out).unwrap()));

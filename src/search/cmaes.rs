@@ -9,9 +9,9 @@
 
 use argmin::core::{CostFunction, Error, IterState, KV, Problem, Solver, TerminationReason, TerminationStatus};
 use rand::SeedableRng;
-use rayon::prelude::*;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The argmin state CMA-ES runs in: `param` is the best point of the latest generation.
@@ -214,11 +214,8 @@ where
         };
         // Every ranked point's step (a triangular solve each) across threads, then the
         // sums in rank order as before.
-        let ranked_steps: Vec<(Vec<f64>, Vec<f64>)> = order
-            .par_iter()
-            .take(self.weights.len() + self.neg_weights.len())
-            .map(|&i| step(i))
-            .collect();
+        let ranked_steps: Vec<(Vec<f64>, Vec<f64>)> =
+            order.par_iter().take(self.weights.len() + self.neg_weights.len()).map(|&i| step(i)).collect();
         let mut steps = ranked_steps.into_iter();
         let mut y_sel = Vec::with_capacity(self.weights.len());
         let mut z_w = vec![0.0; n];
