@@ -207,6 +207,15 @@ fn bad_sweeps_are_refused_before_anything_runs() {
             ),
             vec!["point 1 (run.knots = 10)", "policy has 20 knots"],
         ),
+        // An optimize point's plan is checked before anything runs (review: on a GPU node
+        // its defaults used to screen 2^20 of a 100,000 budget and fail at the first point).
+        (
+            "design = \"grid\"\n[point]\naction = \"optimize\"\nbudget = 1000\n[set]\n\"search.screening_samples\" = 5000\n[[vary]]\nkey = \"market.max_share\"\nvalues = [0.1]\n",
+            vec![
+                ": point 0 (market.max_share = 0.1)",
+                "screening_samples = 5000 is more than the evaluation budget 1000",
+            ],
+        ),
         // Costs in different units cannot be ranked.
         (
             "design = \"one-at-a-time\"\n[point]\naction = \"evaluate\"\npolicy = \"balanced\"\n[[vary]]\nkey = \"objective.kind\"\nnominal = \"time_to_target\"\nvalues = [\"final_flops\"]\n",

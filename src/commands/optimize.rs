@@ -4,12 +4,13 @@
 use super::backend::make_evaluator;
 use super::setup::{load_experiment, out_dir};
 use crate::atomic::write_atomic;
-use crate::config::{self, BackendChoice, Experiment, SearchSettings};
+use crate::config::{self, BackendChoice, Experiment};
 use crate::eval::{DeviceClass, Problem};
 use crate::flags::{GlobalArgs, OptimizeArgs};
 use crate::input::BadInput;
 use crate::report::optimize::{Outcome, write_outputs};
 use crate::search::pipeline::{self, Plan, checkpoint_dir};
+pub use crate::search::plan::resolve_plan;
 use crate::search::progress;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -95,43 +96,6 @@ fn model_version_1() -> u32 {
     1
 }
 
-/// The search plan for this device: the config's `[search]` values, and where it leaves
-/// one out, defaults sized to the device's speed (a real GPU screens a million).
-pub fn resolve_plan(s: &SearchSettings, seed: u64, budget: Option<u64>, class: DeviceClass) -> Result<Plan> {
-    let gpu = class == DeviceClass::HardwareGpu;
-    // A million evaluations move the default's answer by under 2% between search seeds
-    // here; 200,000 do not (README, "How the default was chosen"). A real GPU affords
-    // four times as many in a third of the time.
-    let budget_evals = budget.or(s.budget_evals).unwrap_or(if gpu { 1 << 22 } else { 1_000_000 });
-    // The screening only picks the start (the centre of the box unless a random point
-    // beats it) and the random baseline's first points: a twentieth of the budget.
-    let screening = s.screening_samples.map_or(if gpu { 1 << 20 } else { budget_evals / 20 }, |v| v as u64);
-    // CMA-ES with generations of 128 found the best answers here; a real GPU's larger
-    // budget affords larger generations (not measured: README).
-    let population = s.population.unwrap_or(if gpu { 1024 } else { 128 });
-    if screening > budget_evals {
-        return Err(BadInput(format!(
-            "search.screening_samples = {screening} is more than the evaluation budget {budget_evals}; \
-             raise --budget (search.budget_evals) or lower screening_samples"
-        ))
-        .into());
-    }
-    Ok(Plan {
-        seed,
-        budget_evals,
-        screening: screening.max(1),
-        seeds_from_screening: s.seeds_from_screening,
-        solver: s.solver,
-        population,
-        population_runs: s.population_runs,
-        sigma0: s.step_size,
-        polish_evals: s.polish_evals,
-        checkpoint_every: s.checkpoint_every as u64,
-        sweep_chunk: if gpu { 1 << 16 } else { 1 << 12 },
-        compare_random: s.compare_random,
-    })
-}
-
 pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     let (exp, out, manifest) = match &args.resume {
         Some(dir) => resume(dir, args, g)?,
@@ -153,7 +117,8 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     };
     let adapter = g.adapter.clone().or_else(|| manifest.as_ref().and_then(|m| m.adapter.clone()));
     let resumed = args.resume.is_some();
-    let outcome = run_folder(exp, &out, manifest, args.budget, adapter, g.quiet, args.json, resumed)?;
+    let how = RunHow { budget: args.budget, adapter, quiet: g.quiet, json: args.json, resumed, plan_class: None };
+    let outcome = run_folder(exp, &out, manifest, how)?;
     if args.json {
         println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));
     } else if !g.quiet {
@@ -163,19 +128,21 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs the search for `exp` in the run folder `out` (continuing `manifest`'s run when
-/// given) and writes its outputs there.
-#[allow(clippy::too_many_arguments)]
-fn run_folder(
-    exp: Experiment,
-    out: &Path,
-    manifest: Option<Manifest>,
+/// How a run folder's search runs (besides its experiment).
+struct RunHow {
     budget: Option<u64>,
     adapter: Option<String>,
     quiet: bool,
     json: bool,
     resumed: bool,
-) -> Result<Outcome> {
+    /// Size the plan's defaults for this class rather than the evaluator's own.
+    plan_class: Option<DeviceClass>,
+}
+
+/// Runs the search for `exp` in the run folder `out` (continuing `manifest`'s run when
+/// given) and writes its outputs there.
+fn run_folder(exp: Experiment, out: &Path, manifest: Option<Manifest>, how: RunHow) -> Result<Outcome> {
+    let RunHow { budget, adapter, quiet, json, resumed, plan_class } = how;
     let _lock = super::lock::lock_run_folder(out, super::lock::Writer::Optimize)?;
     let problem = Problem::from_experiment(&exp);
     let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), quiet)?;
@@ -192,7 +159,7 @@ fn run_folder(
     let manifest = match manifest {
         Some(m) => m,
         None => {
-            let plan = resolve_plan(&exp.search, exp.seed, budget, ev.device_class())?;
+            let plan = resolve_plan(&exp.search, exp.seed, budget, plan_class.unwrap_or(ev.device_class()))?;
             let m = Manifest::new(&exp, plan, adapter, ev.describe())?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
@@ -230,7 +197,9 @@ fn run_folder(
 }
 
 /// A sweep point's search: runs `exp` into `out`, or continues the run already there
-/// (which must be this point's: the same config and search seed).
+/// (which must be this point's: the same config and search seed). Its plan is sized for
+/// the CPU class whatever device runs it, as `sweep` checked before anything ran, so a
+/// point's result does not depend on which node ran it.
 pub fn sweep_point(
     exp: Experiment,
     out: &Path,
@@ -252,7 +221,8 @@ pub fn sweep_point(
         None
     };
     let resumed = manifest.is_some();
-    run_folder(exp, out, manifest, budget, adapter, quiet, false, resumed)
+    let how = RunHow { budget, adapter, quiet, json: false, resumed, plan_class: Some(DeviceClass::Cpu) };
+    run_folder(exp, out, manifest, how)
 }
 
 /// Reads a run folder's manifest and rebuilds its experiment from the saved config text.

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 /// The backends and the optimize job, as the sweep layer asks for them.
 struct CommandRunner {
+    /// `--backend`, else the base config's `run.backend`.
     backend: Option<BackendChoice>,
     adapter: Option<String>,
 }
@@ -155,7 +156,7 @@ fn sweep(file: &Path, args: &SweepArgs, g: &GlobalArgs) -> Result<()> {
         eprintln!("{}", describe(&prepared));
         eprintln!("folder {}; shard {}/{} ({from})", dir.display(), shard.index, shard.count);
     }
-    let backend = g.backend.map(backend_choice).transpose()?;
+    let backend = g.backend.map(backend_choice).transpose()?.or(prepared.exps.first().map(|e| e.backend));
     let mut runner = CommandRunner { backend, adapter: g.adapter.clone() };
     let t0 = Instant::now();
     let quiet = g.quiet;
@@ -231,6 +232,13 @@ fn collect(dir: &Path, quiet: bool) -> Result<()> {
     let m = read_manifest(dir)?.ok_or_else(|| {
         BadInput(format!("sweep collect {}: no sweep.json there; is it a folder `terafab sweep` wrote?", dir.display()))
     })?;
+    if let Some(why) = m.spec.problem() {
+        return Err(BadInput(format!(
+            "{}/sweep.json: edited or damaged ({why}); it cannot be collected",
+            dir.display()
+        ))
+        .into());
+    }
     let _lock = lock_run_folder(dir, Writer::Sweep)?;
     remove_leftovers(dir);
     let prepared = prepare(m.spec)?;

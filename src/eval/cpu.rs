@@ -75,6 +75,8 @@ impl CpuEvaluator {
     fn group_costs<V: LaneVec>(&self, x: &[f64], o: &mut [f64]) {
         let (dim, s, lanes) = (self.problem.dim(), self.problem.scenarios.len(), V::LANES);
         let n = x.len() / dim;
+        // The dispatch's lane type must hold the group the chunking made.
+        assert!(n <= lanes, "a group of {n} candidates for {lanes} lanes");
         let decoded: Vec<Vec<Alloc<f64>>> = (0..lanes).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
         let lane = |f: &dyn Fn(&Vec<Alloc<f64>>) -> f64| {
             let v: Vec<f32> = decoded.iter().map(|d| f(d) as f32).collect();

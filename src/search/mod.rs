@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod cmaes;
 pub mod cost;
 pub mod pipeline;
+pub mod plan;
 pub mod progress;
 pub mod tracked;
 

@@ -53,6 +53,14 @@ pub fn prepare(spec: SweepSpec) -> Result<Prepared, BadInput> {
             exps[0].run.objective.name()
         )));
     }
+    // An optimize point's plan (sized for the CPU class on every node): check it now.
+    if let spec::Action::Optimize { budget, .. } = spec.action {
+        for (i, e) in exps.iter().enumerate() {
+            crate::search::plan::resolve_plan(&e.search, 0, budget, crate::eval::DeviceClass::Cpu).map_err(|err| {
+                BadInput(format!("{}: {}: {err:#}", spec.path, point::describe_point(&spec, i, &points[i])))
+            })?;
+        }
+    }
     // A fixed policy must fit every point's knots and horizon: check it now, not mid-run.
     if matches!(spec.action, spec::Action::Evaluate { .. }) {
         let mut checked: Vec<&crate::model::RunSpec> = Vec::new();

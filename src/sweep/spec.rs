@@ -373,6 +373,30 @@ impl SweepSpec {
         Ok(spec)
     }
 
+    /// Why a spec read back from a sweep folder cannot be built, if it cannot (what
+    /// `parse` ensures for a spec it makes).
+    pub fn problem(&self) -> Option<String> {
+        let k = self.factors.len();
+        let bad = [
+            (self.factors.is_empty(), "no factor"),
+            (self.count_points() > MAX_POINTS as u128, "more points than allowed"),
+            (
+                self.design == DesignKind::Sobol
+                    && (self.samples < 2
+                        || self.samples > super::sequences::SOBOL_MAX_POINTS
+                        || 2 * k > super::sequences::SOBOL_MAX_DIMENSIONS),
+                "a Sobol design beyond the sequence",
+            ),
+            (
+                self.design == DesignKind::Morris && (self.levels < 2 || self.levels % 2 == 1 || self.samples < 2),
+                "bad Morris levels or trajectories",
+            ),
+            (self.design == DesignKind::LatinHypercube && self.samples < 2, "too few samples"),
+            (self.seeds_per_point() == 0 || self.seeds_per_point() > MAX_SEEDS_PER_POINT, "bad seeds_per_point"),
+        ];
+        bad.iter().find(|(b, _)| *b).map(|(_, why)| why.to_string())
+    }
+
     /// Points in the design (without building them).
     pub fn count_points(&self) -> u128 {
         let k = self.factors.len() as u128;
