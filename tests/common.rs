@@ -128,3 +128,12 @@ pub fn points_without_wall_time(dir: &std::path::Path) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The default run on 192 scenarios drawn from the whole accepted box (seed 90), mean
+/// aggregate: what the whole-box agreement tests compare the float paths on.
+pub fn whole_box_problem() -> terafab::eval::Problem {
+    let mut rng = rng(90);
+    let exp = terafab::config::default_experiment();
+    let scenarios = (0..192).map(|_| accepted_params(&mut rng)).collect();
+    terafab::eval::Problem { run: exp.run, scenarios, aggregate: terafab::model::Aggregate::Mean }
+}

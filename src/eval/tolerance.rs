@@ -41,3 +41,18 @@ pub fn gpu_vs_cpu_f32(objective: Objective) -> f64 {
 pub fn simd_vs_f64(objective: Objective) -> f64 {
     f32_vs_f64(objective) + gpu_vs_cpu_f32(objective)
 }
+
+/// For `time_to_target` on configs drawn from the whole box `check` accepts: whether an
+/// expected cost misses the target by more than ten doublings (a sustained level under a
+/// thousandth of the target, ~1 GW/yr against 1 TW/yr), where the level itself is a few
+/// MW that f32 keeps to a few parts in a thousand.
+pub fn deep_miss(run: &crate::model::RunSpec, expected: f64) -> bool {
+    expected > run.last_confirmable_month() as f64 + 10.0 * run.penalty_months_per_doubling
+}
+
+/// The bound on |f32 path - reference| for such a config: `tol` within ten doublings of
+/// the target, and beyond them 5% on the level (penalty x log2 1.05, ~1.7 months), a
+/// distinction no search needs.
+pub fn whole_box(run: &crate::model::RunSpec, tol: f64, expected: f64) -> f64 {
+    if deep_miss(run, expected) { tol + run.penalty_months_per_doubling * 1.05f64.log2() } else { tol }
+}
