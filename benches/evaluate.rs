@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
     if tiny {
         group.sample_size(10);
     }
-    for path in SimdPath::supported() {
+    for &path in SimdPath::supported() {
         let mut ev = CpuEvaluator::new(problem.clone(), Precision::Simd).with_simd(path).expect("a supported path");
         let mut out = vec![0.0; n];
         let name = format!("cpu_simd_{}", format!("{path:?}").to_lowercase());

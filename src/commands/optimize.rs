@@ -5,7 +5,8 @@ use super::backend::make_evaluator;
 use super::setup::{load_experiment, out_dir};
 use crate::atomic::write_atomic;
 use crate::config::{self, BackendChoice, Experiment};
-use crate::eval::{DeviceClass, Problem};
+use crate::eval::simd::SimdPath;
+use crate::eval::{DeviceClass, Evaluator, Problem};
 use crate::flags::{GlobalArgs, OptimizeArgs};
 use crate::input::BadInput;
 use crate::report::optimize::{Outcome, write_outputs};
@@ -38,6 +39,9 @@ pub struct Manifest {
     /// words, e.g. `cpu (2 threads, f32 x 8 SIMD lanes)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluator: Option<String>,
+    /// The CPU lanes' instruction set the run started on (none on a GPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simd: Option<SimdPath>,
     /// SHA-256 of this manifest as compact JSON with this field empty: `--resume` refuses
     /// a run.json that was edited or damaged.
     #[serde(default)]
@@ -46,7 +50,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// The signed manifest of a new run of `exp` under `plan`.
-    pub fn new(exp: &Experiment, plan: Plan, adapter: Option<String>, evaluator: String) -> Result<Self> {
+    pub fn new(exp: &Experiment, plan: Plan, adapter: Option<String>, ev: &dyn Evaluator) -> Result<Self> {
         Manifest {
             model_version: crate::model::MODEL_VERSION,
             config_source: exp.source.clone(),
@@ -59,7 +63,8 @@ impl Manifest {
             plan,
             time_seconds: exp.search.time_seconds,
             terafab_version: env!("CARGO_PKG_VERSION").into(),
-            evaluator: Some(evaluator),
+            evaluator: Some(ev.describe()),
+            simd: ev.simd_path(),
             sha256: None,
         }
         .signed()
@@ -117,7 +122,15 @@ pub fn run(args: &OptimizeArgs, g: &GlobalArgs) -> Result<()> {
     };
     let adapter = g.adapter.clone().or_else(|| manifest.as_ref().and_then(|m| m.adapter.clone()));
     let resumed = args.resume.is_some();
-    let how = RunHow { budget: args.budget, adapter, quiet: g.quiet, json: args.json, resumed, plan_class: None };
+    let how = RunHow {
+        budget: args.budget,
+        adapter,
+        quiet: g.quiet,
+        json: args.json,
+        resumed,
+        plan_class: None,
+        adopt: false,
+    };
     let outcome = run_folder(exp, &out, manifest, how)?;
     if args.json {
         println!("{}", serde_json::json!({"event": "done", "out": out, "summary": outcome.summary}));
@@ -137,30 +150,42 @@ struct RunHow {
     resumed: bool,
     /// Size the plan's defaults for this class rather than the evaluator's own.
     plan_class: Option<DeviceClass>,
+    /// Continue a run the folder already holds if it is this one (same config and seed),
+    /// read once the lock is held, so two processes cannot both start it afresh.
+    adopt: bool,
 }
 
 /// Runs the search for `exp` in the run folder `out` (continuing `manifest`'s run when
 /// given) and writes its outputs there.
 fn run_folder(exp: Experiment, out: &Path, manifest: Option<Manifest>, how: RunHow) -> Result<Outcome> {
-    let RunHow { budget, adapter, quiet, json, resumed, plan_class } = how;
+    let RunHow { budget, adapter, quiet, json, resumed, plan_class, adopt } = how;
     let _lock = super::lock::lock_run_folder(out, super::lock::Writer::Optimize)?;
+    let manifest = match manifest {
+        None if adopt && out.join("run.json").exists() => Some(adopt_manifest(out, &exp)?),
+        m => m,
+    };
+    let resumed = resumed || (adopt && manifest.is_some());
     let problem = Problem::from_experiment(&exp);
     let mut ev = make_evaluator(problem.clone(), exp.backend, adapter.as_deref(), quiet)?;
-    if let Some(before) = manifest.as_ref().and_then(|m| m.evaluator.as_deref())
-        && before != ev.describe()
+    // The backend's change is noted where the flag is read; here, the lanes' instruction
+    // set (another CPU, or one with other features, resuming the run).
+    if let Some(m) = manifest.as_ref().filter(|m| m.backend == exp.backend)
+        && m.simd.is_some()
+        && m.simd != ev.simd_path()
         && !quiet
     {
         eprintln!(
-            "note: resuming on {}, started on {before}: results can differ slightly (within the tolerance \
+            "note: resuming on {}, started on {}: results can differ slightly (within the tolerance \
              src/eval/tolerance.rs states)",
-            ev.describe()
+            ev.describe(),
+            m.evaluator.as_deref().unwrap_or("another SIMD path")
         );
     }
     let manifest = match manifest {
         Some(m) => m,
         None => {
             let plan = resolve_plan(&exp.search, exp.seed, budget, plan_class.unwrap_or(ev.device_class()))?;
-            let m = Manifest::new(&exp, plan, adapter, ev.describe())?;
+            let m = Manifest::new(&exp, plan, adapter, ev.as_ref())?;
             write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&m)?.as_bytes())?;
             m
         }
@@ -207,22 +232,22 @@ pub fn sweep_point(
     adapter: Option<String>,
     quiet: bool,
 ) -> Result<Outcome> {
-    let manifest = if out.join("run.json").exists() {
-        let m = read_manifest(out)?;
-        if m.config_sha256 != exp.sha256 || m.seed != exp.seed {
-            return Err(BadInput(format!(
-                "{}: holds another run than this sweep point's (config or seed differ); delete it to rerun the point",
-                out.display()
-            ))
-            .into());
-        }
-        Some(m)
-    } else {
-        None
-    };
-    let resumed = manifest.is_some();
-    let how = RunHow { budget, adapter, quiet, json: false, resumed, plan_class: Some(DeviceClass::Cpu) };
-    run_folder(exp, out, manifest, how)
+    let how =
+        RunHow { budget, adapter, quiet, json: false, resumed: false, plan_class: Some(DeviceClass::Cpu), adopt: true };
+    run_folder(exp, out, None, how)
+}
+
+/// The manifest of the run `out` holds, which must be `exp`'s (a sweep point's).
+fn adopt_manifest(out: &Path, exp: &Experiment) -> Result<Manifest> {
+    let m = read_manifest(out)?;
+    if m.config_sha256 != exp.sha256 || m.seed != exp.seed {
+        return Err(BadInput(format!(
+            "{}: holds another run than this sweep point's (config or seed differ); delete it to rerun the point",
+            out.display()
+        ))
+        .into());
+    }
+    Ok(m)
 }
 
 /// Reads a run folder's manifest and rebuilds its experiment from the saved config text.
@@ -297,7 +322,8 @@ mod tests {
         // an endless loop.
         let exp = crate::config::default_experiment();
         let plan = resolve_plan(&exp.search, exp.seed, Some(12_345), DeviceClass::Cpu).unwrap();
-        let m = Manifest::new(&exp, plan, None, "cpu".into()).unwrap();
+        let ev = crate::eval::cpu::CpuEvaluator::new(Problem::from_experiment(&exp), crate::eval::cpu::Precision::Simd);
+        let m = Manifest::new(&exp, plan, None, &ev).unwrap();
         assert_eq!(m.damage().unwrap(), None);
         let mut broken = m.clone();
         broken.plan.sweep_chunk = 0;

@@ -56,10 +56,6 @@ impl CpuEvaluator {
         })
     }
 
-    pub fn simd_path(&self) -> SimdPath {
-        self.simd
-    }
-
     /// One candidate per lane, a group of candidates per trajectory call (a short last
     /// group repeats its last candidate in the spare lanes and discards them).
     fn costs_in_lanes(&self, policies: &[f64], out: &mut [f64]) {
@@ -78,9 +74,11 @@ impl CpuEvaluator {
         // The dispatch's lane type must hold the group the chunking made.
         assert!(n <= lanes, "a group of {n} candidates for {lanes} lanes");
         let decoded: Vec<Vec<Alloc<f64>>> = (0..lanes).map(|l| decode(&x[l.min(n - 1) * dim..][..dim])).collect();
+        // Stack buffers, not a Vec per gene: this runs for every group of candidates.
         let lane = |f: &dyn Fn(&Vec<Alloc<f64>>) -> f64| {
-            let v: Vec<f32> = decoded.iter().map(|d| f(d) as f32).collect();
-            V::from_lanes(&v)
+            let mut v = [0.0f32; super::simd::MAX_LANES];
+            v.iter_mut().zip(&decoded).for_each(|(slot, d)| *slot = f(d) as f32);
+            V::from_lanes(&v[..lanes])
         };
         let phases: Vec<Alloc<V>> = (0..self.problem.run.knots)
             .map(|ph| Alloc {
@@ -90,10 +88,11 @@ impl CpuEvaluator {
                 borrow_fraction: lane(&|d| d[ph].borrow_fraction),
             })
             .collect();
-        let mut costs = vec![0.0f32; lanes];
+        let mut buffer = [0.0f32; super::simd::MAX_LANES];
+        let costs = &mut buffer[..lanes];
         for (si, (p, paths)) in self.scenarios32.iter().zip(&self.paths32).enumerate() {
             let p = p.map(V::splat);
-            trajectory_cost_on(&self.problem.run, &p, |m| paths[m].map(V::splat), &phases).write_lanes(&mut costs);
+            trajectory_cost_on(&self.problem.run, &p, |m| paths[m].map(V::splat), &phases).write_lanes(costs);
             for (l, c) in costs.iter().enumerate().take(n) {
                 o[l * s + si] = f64::from(*c);
             }
@@ -164,6 +163,9 @@ impl Evaluator for CpuEvaluator {
     }
     fn device_class(&self) -> super::DeviceClass {
         super::DeviceClass::Cpu
+    }
+    fn simd_path(&self) -> Option<SimdPath> {
+        (self.precision == Precision::Simd).then_some(self.simd)
     }
     fn problem(&self) -> &Problem {
         &self.problem

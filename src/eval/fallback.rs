@@ -43,6 +43,9 @@ impl Evaluator for Fallback {
     fn device_class(&self) -> DeviceClass {
         self.current.device_class()
     }
+    fn simd_path(&self) -> Option<super::simd::SimdPath> {
+        self.current.simd_path()
+    }
     fn problem(&self) -> &Problem {
         self.current.problem()
     }

@@ -82,6 +82,11 @@ pub trait Evaluator: Send {
     /// The device: the GPU adapter's name, or the CPU model and threads.
     fn device_name(&self) -> String;
     fn device_class(&self) -> DeviceClass;
+    /// The CPU lanes' instruction set, for an evaluator that runs them (recorded in
+    /// run.json and summary.json: results differ slightly between paths).
+    fn simd_path(&self) -> Option<simd::SimdPath> {
+        None
+    }
     /// Seconds spent waiting on a device (kernel + copies) since the last call, for
     /// backends that have one; the rest of a call's wall time is host overhead.
     fn take_device_seconds(&mut self) -> Option<f64> {

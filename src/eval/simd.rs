@@ -32,8 +32,14 @@ impl SimdPath {
         Self::supported()[0]
     }
 
-    /// Every path this CPU runs, widest first (the tests run them all).
-    pub fn supported() -> Vec<SimdPath> {
+    /// Every path this CPU runs, widest first (the tests run them all). Detected once
+    /// per process: the dispatch asks for every group of candidates.
+    pub fn supported() -> &'static [SimdPath] {
+        static PATHS: std::sync::OnceLock<Vec<SimdPath>> = std::sync::OnceLock::new();
+        PATHS.get_or_init(Self::detect_all)
+    }
+
+    fn detect_all() -> Vec<SimdPath> {
         let mut v = Vec::new();
         #[cfg(target_arch = "x86_64")]
         {
@@ -66,6 +72,9 @@ impl SimdPath {
         }
     }
 }
+
+/// The most lanes any path has (AVX-512's 16): a stack buffer this long holds any group.
+pub const MAX_LANES: usize = 16;
 
 /// A lane type: the model's [`Real`] over `LANES` candidates at once.
 pub trait LaneVec: Real {

@@ -113,6 +113,8 @@ pub struct Summary {
     pub stopped_by_time_budget: bool,
     pub backend: String,
     pub adapter: String,
+    /// The CPU lanes' instruction set (none on a GPU).
+    pub simd: Option<crate::eval::simd::SimdPath>,
     pub seed: u64,
     pub terafab_version: String,
     pub peak_rss_mib: Option<f64>,
@@ -218,6 +220,7 @@ impl Outcome {
             stopped_by_time_budget: st.out_of_time,
             backend: ev.backend_name().into(),
             adapter: ev.device_name(),
+            simd: ev.simd_path(),
             seed: exp.seed,
             terafab_version: env!("CARGO_PKG_VERSION").into(),
             peak_rss_mib: peak_rss_mib(),
