@@ -8,6 +8,7 @@ pub mod cost;
 pub mod pipeline;
 pub mod plan;
 pub mod progress;
+pub mod stream;
 pub mod tracked;
 
 use crate::eval::Evaluator;

@@ -9,6 +9,7 @@ use super::checkpoint::{AtomicCheckpoint, RunId, read_checkpoint, to_bytes};
 use super::cmaes::{CmaEs, CmaState};
 use super::cost::SeamCost;
 use super::progress::Progress;
+use super::stream::run_stream;
 use super::tracked::{ConvergencePoint, Tracked};
 use super::{BatchCost, Best, offer};
 use crate::atomic::write_atomic;
@@ -450,19 +451,6 @@ macro_rules! execute {
     }};
 }
 
-/// The random stream of population run `run` of a search seeded `seed`, for a stage
-/// tagged `tag`: distinct for every (seed, run). `seed ^ run` made seeds 1, 2 and 3 share
-/// the streams {0, 1, 2, 3} between them, so their runs were not independent and two
-/// seeds could end on the very same policy (SplitMix64's finaliser mixes the pair).
-fn run_stream(seed: u64, tag: u64, run: usize) -> u64 {
-    let mut z = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ tag
-        ^ (run as u64).wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// One of the population stage's independent searches.
 #[derive(Debug)]
 struct PopulationRun {
@@ -546,19 +534,4 @@ fn polish(
 /// Where `optimize` keeps checkpoints inside its output folder.
 pub fn checkpoint_dir(out: &Path, run: RunId) -> CheckpointDir {
     CheckpointDir { dir: out.join("checkpoint"), run }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::run_stream;
-
-    #[test]
-    fn run_streams_differ_for_every_seed_and_run() {
-        let mut seen = std::collections::HashSet::new();
-        for seed in 0..64u64 {
-            for run in 0..8 {
-                assert!(seen.insert(run_stream(seed, 0x000C_3AE5, run)), "seed {seed} run {run} repeats a stream");
-            }
-        }
-    }
 }

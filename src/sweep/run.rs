@@ -84,15 +84,11 @@ pub fn run_number(spec: &SweepSpec, point: usize, seed_index: usize) -> usize {
 }
 
 /// The search seed of run `k` of point `p`: fixed by the sweep's seed and the run alone,
-/// so results never depend on how the points are sharded (SplitMix64 finaliser).
+/// so results never depend on how the points are sharded (the search's own streams).
 pub fn point_seed(sweep_seed: u64, point: usize, seed_index: usize) -> u64 {
-    let mut z = sweep_seed
-        .wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(point as u64 + 1))
-        .wrapping_add((seed_index as u64) << 32);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    use crate::search::stream::run_stream;
     // run.seed takes at most 2^63 - 1.
-    (z ^ (z >> 31)) >> 1
+    run_stream(run_stream(sweep_seed, 0x5EE9_0217, point), 0x5EE9_5EED, seed_index) >> 1
 }
 
 pub fn result_path(dir: &Path, point: usize, seed_index: usize) -> PathBuf {
