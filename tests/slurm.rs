@@ -42,6 +42,8 @@ fn a_sweep_submitted_to_slurm_collects_the_points_of_a_local_run() {
         return skip_or_fail("not root");
     }
     let tmp = tempfile::tempdir().unwrap();
+    // slurmctld runs as the slurm user, which must pass through the 0700 temp folder.
+    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let cluster = tmp.path().join("cluster");
     let started = Command::new("bash").arg("scripts/slurm-local").arg("start").arg(&cluster).output().unwrap();
     let _guard = Slurm { dir: cluster.clone() };
