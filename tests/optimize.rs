@@ -445,6 +445,12 @@ fn damaged_or_edited_run_state_is_refused_by_name_not_resumed() {
     m["seed"] = serde_json::json!(4);
     std::fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
     resume("run.json was edited or damaged");
+    // A run started before the search had a covariance choice: said so, not "damaged".
+    let mut m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m["plan"].as_object_mut().unwrap().remove("covariance");
+    m["plan"].as_object_mut().unwrap().remove("elitist");
+    std::fs::write(&manifest, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    resume("started by an earlier terafab, before the search had search.covariance");
     std::fs::write(&manifest, &text).unwrap();
     // Untouched, it resumes (the run is finished: it writes its outputs again).
     terafab().args(["optimize", "--quiet", "--resume"]).arg(&dir).assert().success();

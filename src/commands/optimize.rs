@@ -295,9 +295,23 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
             path.display()
         ))
     })?;
-    let m: Manifest = serde_json::from_str(&text).map_err(|e| {
+    let not_a_manifest = |e: serde_json::Error| {
         BadInput(format!("--resume {}: {} is not a terafab run manifest ({e})", dir.display(), path.display()))
-    })?;
+    };
+    let raw: serde_json::Value = serde_json::from_str(&text).map_err(not_a_manifest)?;
+    // Runs started before CMA-ES had a covariance choice (2026-12-01) saved their search
+    // state in a layout this terafab does not read: say so rather than "damaged".
+    if raw.get("plan").is_some_and(|p| p.is_object() && p.get("covariance").is_none()) {
+        return Err(BadInput(format!(
+            "--resume {}: the run was started by an earlier terafab, before the search had \
+             search.covariance and search.elitist; this version cannot continue its search \
+             state: start a new run (its config is in {})",
+            dir.display(),
+            path.display()
+        ))
+        .into());
+    }
+    let m: Manifest = serde_json::from_value(raw).map_err(not_a_manifest)?;
     if let Some(why) = crate::model::version::mismatch(&format!("the run in {}", dir.display()), m.model_version) {
         return Err(BadInput(format!("--resume {}: {why}; start a new run instead", dir.display())).into());
     }

@@ -40,6 +40,17 @@ pub enum SolverChoice {
     Pso,
 }
 
+/// The covariance CMA-ES adapts: a full matrix (learns correlations between genes, at
+/// a learning rate ~2/n^2), or its diagonal only (separable CMA-ES, Ros and Hansen 2008:
+/// one scale per gene, learnt ~n/3 times faster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CmaCovariance {
+    Full,
+    #[default]
+    Diagonal,
+}
+
 /// The hand-written policies, built in so `--policy balanced` and the report's comparisons
 /// work from any directory.
 pub const BUILTIN_POLICIES: [(&str, &str); 2] = [
@@ -136,6 +147,10 @@ pub struct SearchSettings {
     pub step_size: f64,
     /// Independent population searches the budget is split between.
     pub population_runs: usize,
+    /// The covariance CMA-ES adapts.
+    pub covariance: CmaCovariance,
+    /// CMA-ES keeps its best point so far in the selection while no newer point beats it.
+    pub elitist: bool,
 }
 
 /// `[scenarios]`, validated.
@@ -698,5 +713,10 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         step_size: cx.float(&s.step_size, "search.step_size", 0.5, 0.01, 20.0)?,
         population_runs: cx.int(&s.population_runs, "search.population_runs", DEFAULT_POPULATION_RUNS as i64, 1, 64)?
             as usize,
+        covariance: match cx.choice(&s.covariance, "search.covariance", "diagonal", &["diagonal", "full"])?.as_str() {
+            "full" => CmaCovariance::Full,
+            _ => CmaCovariance::Diagonal,
+        },
+        elitist: s.elitist.unwrap_or(false),
     })
 }

@@ -124,4 +124,6 @@ pub struct RawSearch {
     pub compare_random: Option<bool>,
     pub step_size: Option<Spanned<f64>>,
     pub population_runs: Option<Spanned<i64>>,
+    pub covariance: Option<Spanned<String>>,
+    pub elitist: Option<bool>,
 }

@@ -40,8 +40,9 @@ fn digest(run: &RunId, payload: &[u8]) -> [u8; 32] {
 
 /// The first bytes of every checkpoint file.
 const MAGIC: &[u8; 8] = b"terafab\0";
-/// The checkpoint format: the header below, then a postcard payload.
-const FORMAT_VERSION: u32 = 2;
+/// The checkpoint format: the header below, then a postcard payload. 3: the plan and
+/// CMA-ES's state carry the covariance choice and elitism (2026-12-01).
+const FORMAT_VERSION: u32 = 3;
 /// Magic, format version (u32, little-endian), SHA-256 of the payload.
 const HEADER_LEN: usize = 8 + 4 + 32;
 

@@ -13,7 +13,7 @@ use super::stream::run_stream;
 use super::tracked::{ConvergencePoint, Tracked};
 use super::{BatchCost, Best, offer};
 use crate::atomic::write_atomic;
-use crate::config::SolverChoice;
+use crate::config::{CmaCovariance, SolverChoice};
 use crate::eval::sample::QuasiRandom;
 use anyhow::{Context, Result};
 use argmin::core::{Executor, State, TerminationReason, TerminationStatus};
@@ -42,6 +42,10 @@ pub struct Plan {
     pub population_runs: usize,
     /// CMA-ES initial step size, in the units of the search box.
     pub sigma0: f64,
+    /// The covariance CMA-ES adapts.
+    pub covariance: CmaCovariance,
+    /// CMA-ES keeps its best point so far in the selection.
+    pub elitist: bool,
     pub polish_evals: u64,
     /// Generations between argmin checkpoints.
     pub checkpoint_every: u64,
@@ -471,7 +475,8 @@ fn population_cmaes(st: &RunState, seam: SeamCost<'_>, r: PopulationRun) -> Resu
     let (p, run, budget, path) = (&st.plan, r.index, r.budget, r.checkpoint);
     let bound = seam.bound();
     let mean = vec![0.0; st.top[0].2.len()];
-    let es = CmaEs::new(mean, p.sigma0, p.population, bound, run_stream(p.seed, 0x000C_3AE5, run));
+    let es = CmaEs::new(mean, p.sigma0, p.population, bound, run_stream(p.seed, 0x000C_3AE5, run))
+        .with_shape(p.covariance == CmaCovariance::Diagonal, p.elitist);
     let tracked = Tracked::new(es, st.evals, budget, p.population as u64);
     Ok(execute!(seam, tracked, path, p.checkpoint_every, |s: CmaState| s.max_iters(u64::MAX)))
 }

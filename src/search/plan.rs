@@ -39,6 +39,8 @@ pub fn resolve_plan(s: &SearchSettings, seed: u64, budget: Option<u64>, class: D
         population,
         population_runs: s.population_runs,
         sigma0: s.step_size,
+        covariance: s.covariance,
+        elitist: s.elitist,
         polish_evals: s.polish_evals,
         checkpoint_every: s.checkpoint_every as u64,
         sweep_chunk: if gpu { 1 << 16 } else { 1 << 12 },
