@@ -307,7 +307,9 @@ where
             z_neg.push(z);
         }
         let neg_sum: f64 = self.neg_weights.iter().sum();
-        if self.elitist && self.elite.as_ref().is_none_or(|(c, _)| key(leader) < *c) {
+        // A NaN leader never becomes the elite (it would compare false with everything and
+        // switch elitism off for the rest of the run).
+        if self.elitist && !leader.is_nan() && self.elite.as_ref().is_none_or(|(c, _)| leader < *c) {
             self.elite = Some((leader, points[order[0]].clone()));
         }
 
@@ -394,7 +396,8 @@ impl CmaEs {
     /// `exp(ln 2 / 2 * (sum_k w_k z_ki^2 - sum_k w_k))` over the evolution path (weight
     /// c1) and the chosen points (weights cmu w, negative for the worst), an increase
     /// bounded by the largest `|z^2 - 1| / 2 + 1` seen, so one generation cannot widen
-    /// a gene beyond what its samples showed.
+    /// a gene beyond what its samples showed. (pycma 4.5 means to apply that bound but
+    /// writes it into a copy, `facs[idx][idx2] = ...`, and only warns; here it applies.)
     fn update_scales(&mut self, h_sigma: bool, z_pos: &[Vec<f64>], z_neg: &[Vec<f64>]) {
         let h = if h_sigma { 1.0 } else { 0.0 };
         let c1a = self.c1 * (1.0 - (1.0 - h) * self.cc * (2.0 - self.cc));

@@ -4,13 +4,10 @@
 //! runs it, so a point's result does not depend on the node it ran on.
 
 use super::pipeline::Plan;
-use crate::config::SearchSettings;
+use crate::config::{CmaCovariance, SearchSettings, SolverChoice};
 use crate::eval::DeviceClass;
 use crate::input::BadInput;
 use anyhow::Result;
-
-/// Budgets below this get CMA-ES generations of 64 on a CPU-class device, others 128.
-pub const SMALL_GENERATIONS_BELOW: u64 = 500_000;
 
 /// The search plan for this device: the config's `[search]` values, and where it leaves
 /// one out, defaults sized to the device's speed (a real GPU screens a million).
@@ -23,14 +20,15 @@ pub fn resolve_plan(s: &SearchSettings, seed: u64, budget: Option<u64>, class: D
     // The screening only picks the start (the centre of the box unless a random point
     // beats it) and the random baseline's first points: a twentieth of the budget.
     let screening = s.screening_samples.map_or(if gpu { 1 << 20 } else { budget_evals / 20 }, |v| v as u64);
-    // Diagonal CMA-ES (README, "Cost against budget", seeds 1-5 and 1, 2, 42): at 200,000
-    // evaluations generations of 64 end 1.5 months better than 128 (259.15 against
-    // 260.63); at 1,000,000 the two are level (258.73 and 258.69) and 128's seeds agree
-    // closer (0.23 months apart against 0.55). Below half a million, 64. A real GPU's
-    // larger budget affords larger generations (not measured: README).
+    // Diagonal CMA-ES ends better with generations of 64 than of 128 (README, "Cost
+    // against budget"): at 200,000 evaluations 259.15 against 260.63 months (seeds 1-5),
+    // at 1,000,000 258.67 against 259.01 with the six seeds 0.55 months apart against
+    // 1.44 (seeds 1-5 and 42). The full covariance and the swarm were measured at 128
+    // and keep it. A real GPU's larger budget affords larger generations (not measured).
+    let diagonal_cmaes = s.solver == SolverChoice::Cmaes && s.covariance == CmaCovariance::Diagonal;
     let population = s.population.unwrap_or(if gpu {
         1024
-    } else if budget_evals < SMALL_GENERATIONS_BELOW {
+    } else if diagonal_cmaes {
         64
     } else {
         128
@@ -65,14 +63,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generations_follow_the_budget_and_the_device_unless_the_config_sets_them() {
+    fn generations_follow_the_solver_and_the_device_unless_the_config_sets_them() {
         let exp = crate::config::parse(crate::config::DEFAULT_CONFIG, "default", "default").unwrap();
         let population = |budget: u64, class| resolve_plan(&exp.search, 1, Some(budget), class).unwrap().population;
         assert_eq!(population(200_000, DeviceClass::Cpu), 64);
-        assert_eq!(population(SMALL_GENERATIONS_BELOW - 1, DeviceClass::Cpu), 64);
-        assert_eq!(population(SMALL_GENERATIONS_BELOW, DeviceClass::Cpu), 128);
-        assert_eq!(population(1_000_000, DeviceClass::Cpu), 128);
+        assert_eq!(population(1_000_000, DeviceClass::Cpu), 64);
+        assert_eq!(population(1_000_000, DeviceClass::SoftwareGpu), 64);
         assert_eq!(population(1 << 22, DeviceClass::HardwareGpu), 1024);
+        // The full covariance and the swarm were measured at 128 only.
+        for (solver, covariance) in
+            [(SolverChoice::Cmaes, CmaCovariance::Full), (SolverChoice::Pso, CmaCovariance::Diagonal)]
+        {
+            let s = SearchSettings { solver, covariance, ..exp.search.clone() };
+            assert_eq!(resolve_plan(&s, 1, Some(200_000), DeviceClass::Cpu).unwrap().population, 128);
+        }
         let mut set = exp.search.clone();
         set.population = Some(200);
         assert_eq!(resolve_plan(&set, 1, Some(200_000), DeviceClass::Cpu).unwrap().population, 200);
