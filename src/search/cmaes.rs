@@ -333,13 +333,39 @@ where
         }
         if self.diagonal {
             self.update_scales(h_sigma, &z_sel, &z_neg);
-            self.sigma =
-                (sigma * ((self.cs / self.ds) * (ps_norm / self.chi_n - 1.0)).exp()).clamp(1e-300, 2.0 * self.bound);
-            self.generation += 1;
-            let best = order[0];
-            let kv = argmin::kv!("sigma" => self.sigma; "generation_best" => costs[best];);
-            return Ok((state.param(points[best].clone()).cost(costs[best]), Some(kv)));
+        } else {
+            self.update_covariance(h_sigma, neg_sum, &y_sel, &y_neg, &w_neg);
         }
+        self.sigma =
+            (sigma * ((self.cs / self.ds) * (ps_norm / self.chi_n - 1.0)).exp()).clamp(1e-300, 2.0 * self.bound);
+        self.generation += 1;
+
+        let best = order[0];
+        let kv = argmin::kv!("sigma" => self.sigma; "generation_best" => costs[best];);
+        Ok((state.param(points[best].clone()).cost(costs[best]), Some(kv)))
+    }
+
+    fn terminate(&mut self, _state: &CmaState) -> TerminationStatus {
+        if self.spread() < 1e-12 * self.bound {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else {
+            TerminationStatus::NotTerminated
+        }
+    }
+}
+
+impl CmaEs {
+    /// The full covariance's rank-one, rank-mu and active update (Hansen's tutorial eq.
+    /// 47), then its Cholesky factor.
+    fn update_covariance(
+        &mut self,
+        h_sigma: bool,
+        neg_sum: f64,
+        y_sel: &[Vec<f64>],
+        y_neg: &[Vec<f64>],
+        w_neg: &[f64],
+    ) {
+        let n = self.n;
         let keep = 1.0 - self.c1 - self.cmu * (1.0 + neg_sum)
             + if h_sigma { 0.0 } else { self.c1 * self.cc * (2.0 - self.cc) };
         // The lower triangle row by row across threads. Within a row, the selected points
@@ -358,7 +384,7 @@ where
                     let a = w * y[r];
                     pos.iter_mut().zip(&y[..=r]).for_each(|(s, yc)| *s += a * yc);
                 }
-                for (y, w) in y_neg.iter().zip(&w_neg) {
+                for (y, w) in y_neg.iter().zip(w_neg) {
                     let a = w * y[r];
                     neg.iter_mut().zip(&y[..=r]).for_each(|(s, yc)| *s += a * yc);
                 }
@@ -371,26 +397,9 @@ where
                 self.cov[c * n + r] = v;
             }
         }
-        self.sigma =
-            (sigma * ((self.cs / self.ds) * (ps_norm / self.chi_n - 1.0)).exp()).clamp(1e-300, 2.0 * self.bound);
         self.refactor();
-        self.generation += 1;
-
-        let best = order[0];
-        let kv = argmin::kv!("sigma" => self.sigma; "generation_best" => costs[best];);
-        Ok((state.param(points[best].clone()).cost(costs[best]), Some(kv)))
     }
 
-    fn terminate(&mut self, _state: &CmaState) -> TerminationStatus {
-        if self.spread() < 1e-12 * self.bound {
-            TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        } else {
-            TerminationStatus::NotTerminated
-        }
-    }
-}
-
-impl CmaEs {
     /// Separable CMA-ES's update of the per-gene scales, as pycma makes it
     /// (`transformations.DiagonalDecoding.update`): each scale is multiplied by
     /// `exp(ln 2 / 2 * (sum_k w_k z_ki^2 - sum_k w_k))` over the evolution path (weight
