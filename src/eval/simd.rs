@@ -165,6 +165,20 @@ mod x86 {
         0.333_333_3,
     ];
 
+    /// One arithmetic operator of a lane type through its intrinsic (sound where the
+    /// type's constructor is: only inside the enabling `target_feature` functions).
+    macro_rules! lane_binop {
+        ($v:ident, $trait:ident, $method:ident, $intrinsic:ident) => {
+            impl $trait for $v {
+                type Output = Self;
+                #[inline(always)]
+                fn $method(self, o: Self) -> Self {
+                    unsafe { $v($intrinsic(self.0, o.0)) }
+                }
+            }
+        };
+    }
+
     /// One AVX lane type: `$v` wraps `$reg`; `$p` prefixes its intrinsics.
     macro_rules! avx_lanes {
         ($v:ident, $reg:ty, $n:expr, $mask:ty,
@@ -243,34 +257,10 @@ mod x86 {
                 }
             }
 
-            impl Add for $v {
-                type Output = Self;
-                #[inline(always)]
-                fn add(self, o: Self) -> Self {
-                    unsafe { $v($add(self.0, o.0)) }
-                }
-            }
-            impl Sub for $v {
-                type Output = Self;
-                #[inline(always)]
-                fn sub(self, o: Self) -> Self {
-                    unsafe { $v($sub(self.0, o.0)) }
-                }
-            }
-            impl Mul for $v {
-                type Output = Self;
-                #[inline(always)]
-                fn mul(self, o: Self) -> Self {
-                    unsafe { $v($mul(self.0, o.0)) }
-                }
-            }
-            impl Div for $v {
-                type Output = Self;
-                #[inline(always)]
-                fn div(self, o: Self) -> Self {
-                    unsafe { $v($div(self.0, o.0)) }
-                }
-            }
+            lane_binop!($v, Add, add, $add);
+            lane_binop!($v, Sub, sub, $sub);
+            lane_binop!($v, Mul, mul, $mul);
+            lane_binop!($v, Div, div, $div);
             impl Neg for $v {
                 type Output = Self;
                 #[inline(always)]
