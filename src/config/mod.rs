@@ -43,11 +43,10 @@ pub enum SolverChoice {
 /// The covariance CMA-ES adapts: a full matrix (learns correlations between genes, at
 /// a learning rate ~2/n^2), or its diagonal only (separable CMA-ES, Ros and Hansen 2008:
 /// one scale per gene, learnt ~n/3 times faster).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CmaCovariance {
     Full,
-    #[default]
     Diagonal,
 }
 
