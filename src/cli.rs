@@ -67,6 +67,14 @@ pub enum Command {
 pub enum ConfigAction {
     /// Print the embedded default config, to copy and edit
     Show,
+    /// Print the scenarios a config's runs are evaluated on, as CSV: one row per sampled
+    /// scenario (0 .. scenarios.count - 1 of scenarios.seed) after a `nominal` row, one column
+    /// per parameter in the model's units (the field names the step and the kernel use)
+    Scenarios {
+        /// Config file (default: the embedded configs/terafab.toml)
+        #[arg(value_name = "CONFIG")]
+        config: Option<PathBuf>,
+    },
 }
 
 use crate::input::BadInput;
@@ -76,7 +84,8 @@ use crate::input::BadInput;
 fn flags_used(command: &Command) -> (&'static str, &'static [&'static str]) {
     match command {
         Command::Check { .. } => ("check", &[]),
-        Command::Config { .. } => ("config show", &[]),
+        Command::Config { action: ConfigAction::Show } => ("config show", &[]),
+        Command::Config { action: ConfigAction::Scenarios { .. } } => ("config scenarios", &[]),
         Command::Devices => ("devices", &[]),
         Command::Evaluate(_) => ("evaluate", &["--backend", "--adapter", "--seed", "--out"]),
         Command::Optimize(_) => ("optimize", &["--backend", "--adapter", "--seed", "--out"]),
@@ -116,6 +125,11 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
         }
+        Command::Config { action: ConfigAction::Scenarios { config } } => {
+            let exp = load_experiment(config.as_deref(), g)?;
+            print!("{}", scenarios_csv(&exp));
+            Ok(())
+        }
         Command::Devices => devices(),
         Command::Evaluate(args) => {
             let exp = load_experiment(args.config.as_deref(), g)?;
@@ -134,6 +148,19 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::commands::simulate::run(&exp, policy, scenario, g)
         }
     }
+}
+
+/// The nominal scenario and the sampled ones as CSV, every value in shortest round-trip form.
+fn scenarios_csv(exp: &crate::config::Experiment) -> String {
+    let fields: Vec<&str> = crate::model::PARAM_SPECS.iter().map(|p| p.field).collect();
+    let mut out = format!("scenario,{}\n", fields.join(","));
+    let nominal = std::iter::once(("nominal".to_string(), exp.params));
+    let sampled = exp.sampled_scenarios().into_iter().enumerate().map(|(k, p)| (k.to_string(), p));
+    for (name, p) in nominal.chain(sampled) {
+        let values: Vec<String> = p.to_vec().iter().map(|v| format!("{v:?}")).collect();
+        out.push_str(&format!("{name},{}\n", values.join(",")));
+    }
+    out
 }
 
 fn check(paths: &[PathBuf], quiet: bool) -> Result<()> {
