@@ -42,8 +42,9 @@ fn safe_div(a: f32, b: f32) -> f32 { return a / max(b, TINY); }
 fn select_ge(a: f32, b: f32, t: f32, f: f32) -> f32 { return select(f, t, a >= b); }
 fn delay3_rate(lead: f32) -> f32 { return 3.0 / (lead + 3.0); }
 fn learning_slope(ratio: f32) -> f32 { return log(ratio) / LN2; }
+// No learning curve takes a cost below LEARNING_FLOOR (model::step, in the prelude).
 fn learned(cumulative: f32, reference: f32, slope: f32) -> f32 {
-    return exp(slope * log((reference + cumulative) / reference));
+    return max(exp(slope * log((reference + cumulative) / reference)), LEARNING_FLOOR);
 }
 
 // Advances a DELAY3 pipeline by one month (stages drained in sequence) and returns what
@@ -202,7 +203,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let keep_selling = 1.0 - design_fraction;
         let full_eflops = flops_ground_eflops + flops_space_eflops;
         let sold_list_full = keep_selling * full_eflops * ref_price;
-        let price_ratio = exp(-p.demand_price_flexibility * log(1.0 + safe_div(sold_list_full, market_busd)));
+        // Never more revenue than the addressable market spends (model::step).
+        let price_ratio = min(exp(-p.demand_price_flexibility * log(1.0 + safe_div(sold_list_full, market_busd))),
+            safe_div(market_busd, sold_list_full));
         let revenue_ground_full = keep_selling * flops_ground_eflops * ref_price * price_ratio;
         let revenue_space = keep_selling * flops_space_eflops * ref_price * price_ratio;
         let utilisation = select_ge(cash + revenue_space + revenue_ground_full, electricity_full, 1.0,

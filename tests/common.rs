@@ -52,6 +52,11 @@ pub fn lowest(spec: &terafab::model::params::ParamSpec) -> f64 {
     if b.lo_open { b.lo.next_up() } else { b.lo }
 }
 
+/// The smallest positive value a bound accepts (above the gap where 0 is allowed).
+pub fn least_positive(spec: &terafab::model::params::ParamSpec) -> f64 {
+    lowest(spec).max(spec.bounds.min_positive)
+}
+
 /// Every parameter drawn at once from the whole range `check` accepts (log-uniform where
 /// the range is positive, uniform where it reaches below 0, and a fifth of the time 0
 /// where 0 is allowed), until the draw meets the config's cross-parameter rules: scenarios
@@ -61,11 +66,13 @@ pub fn accepted_params(rng: &mut impl Rng) -> Params<f64> {
         let v: Vec<f64> = terafab::model::PARAM_SPECS
             .iter()
             .map(|spec| {
-                let (lo, hi) = (lowest(spec), spec.bounds.hi);
-                if spec.bounds.lo < 0.0 || lo == 0.0 && rng.random_bool(0.2) {
+                let (lo, hi) = (least_positive(spec), spec.bounds.hi);
+                if spec.bounds.lo < 0.0 {
                     rng.random_range(spec.bounds.lo..=hi)
+                } else if spec.bounds.contains(0.0) && rng.random_bool(0.2) {
+                    0.0
                 } else {
-                    (rng.random_range(lo.max(1e-300).ln()..=hi.ln())).exp().clamp(lo, hi)
+                    (rng.random_range(lo.ln()..=hi.ln())).exp().clamp(lo, hi)
                 }
             })
             .collect();

@@ -246,9 +246,22 @@ fn parser_errors_name_the_key_and_value_in_plain_words() {
 #[test]
 fn the_stage_floor_rule_names_both_keys_without_float_noise() {
     // Issue 12: the rule blamed a key that was not edited and printed 1e-300 with ~300 digits.
-    let m = err("[design]\ndesign_months = 1e-300\n");
-    assert_has(&m, &["design.design_min_months = 2 is above design.design_months = 1e-300", "lower the first"]);
+    let m = err("[design]\ndesign_months = 0.5\n");
+    assert_has(&m, &["design.design_min_months = 2 is above design.design_months = 0.5", "lower the first"]);
     assert!(m.len() < 250, "{m}");
+    // 1e-300 itself is now refused by its own range, without float noise either.
+    let m = err("[design]\ndesign_months = 1e-300\n");
+    assert_has(&m, &["x.toml:2:", "design.design_months = 1e-300: must be 0, or >= 0.01 and <= 240"]);
+}
+
+#[test]
+fn a_positive_value_below_a_thousandth_of_the_default_is_refused_where_0_is_allowed() {
+    // Issue 12: 1e-300 passed `check`; f64 computed it as a number and f32 as 0, so the
+    // SIMD lanes and the GPU disagreed with the reference on an accepted config.
+    let m = err("[initial]\ncash_busd = 1e-300\n");
+    assert_has(&m, &["x.toml:2:", "initial.cash_busd = 1e-300: must be 0, or >= 0.02 and <= 100000 ($B)"]);
+    let m = err("[initial]\ngrid_under_construction_gw = 0.0005\n");
+    assert_has(&m, &["initial.grid_under_construction_gw = 5e-4: must be 0, or >= 0.001 and <= 10000"]);
 }
 
 #[test]

@@ -44,6 +44,7 @@ pub fn shader_prelude() -> String {
     s.push_str(&format!("const ALLOC_PER_KNOT: u32 = {ALLOC_PER_KNOT}u;\n"));
     s.push_str(&format!("const MAX_SUSTAIN: u32 = {MAX_SUSTAIN_MONTHS}u;\n"));
     s.push_str(&format!("const N_PATHS: u32 = {N_PATHS}u;\n"));
+    s.push_str(&format!("const LEARNING_FLOOR: f32 = {:e};\n", crate::model::step::LEARNING_FLOOR));
     for c in Channel::ALL {
         s.push_str(&format!("const CH_{}: u32 = {}u;\n", c.name().to_uppercase(), c as usize));
     }

@@ -14,24 +14,78 @@ pub struct Bounds {
     pub hi: f64,
     /// `true` when `lo` itself is not allowed (`> lo` rather than `>= lo`).
     pub lo_open: bool,
+    /// Where 0 is allowed (`lo = 0`, closed): the least positive value, so the range is
+    /// `0` or `min_positive ..= hi` (0 when there is no gap).
+    pub min_positive: f64,
 }
 
 impl Bounds {
     /// `lo <= x <= hi`.
     pub const fn closed(lo: f64, hi: f64) -> Self {
-        Self { lo, hi, lo_open: false }
+        Self { lo, hi, lo_open: false, min_positive: 0.0 }
     }
     /// `lo < x <= hi`.
     pub const fn above(lo: f64, hi: f64) -> Self {
-        Self { lo, hi, lo_open: true }
+        Self { lo, hi, lo_open: true, min_positive: 0.0 }
+    }
+    /// A range that starts at an allowed 0 takes no positive value under a thousandth of
+    /// the parameter's default (rounded down to one digit; a thousandth of the unit where
+    /// the default is 0). A value like 1e-300 months or GW means 0 to anyone, yet f64
+    /// computes it as something else than 0 (dividing by it, taking its log), while f32,
+    /// the SIMD lanes and the GPU flush it to 0: the paths then disagree on a config
+    /// `check` accepted. The same floor as the must-be-positive parameters'.
+    pub const fn with_gap_above_zero(self, default: f64) -> Self {
+        if self.lo_open || self.lo != 0.0 {
+            return self;
+        }
+        Self { min_positive: thousandth_rounded_down(default), ..self }
     }
     pub fn contains(&self, x: f64) -> bool {
-        x.is_finite() && (if self.lo_open { x > self.lo } else { x >= self.lo }) && x <= self.hi
+        x.is_finite()
+            && (if self.lo_open { x > self.lo } else { x >= self.lo })
+            && x <= self.hi
+            && !(x > 0.0 && x < self.min_positive)
+    }
+    /// The allowed value nearest to `x` (a sampled scenario's draw that fell outside).
+    pub fn nearest(&self, x: f64) -> f64 {
+        let x = x.clamp(self.lo, self.hi);
+        if x > 0.0 && x < self.min_positive {
+            if x < self.min_positive / 2.0 { 0.0 } else { self.min_positive }
+        } else {
+            x
+        }
     }
     /// Human text for error messages, e.g. `must be > 0 and <= 100`.
     pub fn describe(&self) -> String {
+        if self.min_positive > 0.0 {
+            return format!("must be 0, or >= {} and <= {}", fmt_num(self.min_positive), fmt_num(self.hi));
+        }
         let lo = if self.lo_open { ">" } else { ">=" };
         format!("must be {lo} {} and <= {}", fmt_num(self.lo), fmt_num(self.hi))
+    }
+}
+
+/// `default / 1000` rounded down to one significant digit (22.5 gives 0.02); 0.001 for a
+/// default of 0.
+const fn thousandth_rounded_down(default: f64) -> f64 {
+    let t = default / 1000.0;
+    if t <= 0.0 {
+        return 1e-3;
+    }
+    // Powers of ten up to 1e22 are exact doubles, so dividing or multiplying a digit by
+    // one rounds once: 0.02, not 0.020000000000000004.
+    if t < 1.0 {
+        let mut inverse = 1.0;
+        while t * inverse < 1.0 {
+            inverse *= 10.0;
+        }
+        ((t * inverse) as u64) as f64 / inverse
+    } else {
+        let mut decade = 1.0;
+        while decade * 10.0 <= t {
+            decade *= 10.0;
+        }
+        ((t / decade) as u64) as f64 * decade
     }
 }
 
@@ -73,7 +127,7 @@ macro_rules! define_params {
         /// Every parameter, in layout order (the order of fields in the WGSL struct).
         pub const PARAM_SPECS: &[ParamSpec] = &[ $( ParamSpec {
             section: $section, key: $key, field: stringify!($field),
-            default: $default, bounds: $bounds, unit: $unit, source: $source,
+            default: $default, bounds: $bounds.with_gap_above_zero($default), unit: $unit, source: $source,
         }, )* ];
 
         impl<R: Copy> Params<R> {
@@ -383,5 +437,18 @@ mod tests {
         assert_eq!(Bounds::above(0.0, 100.0).describe(), "must be > 0 and <= 100");
         assert!(!Bounds::above(0.0, 1.0).contains(0.0));
         assert!(!Bounds::closed(0.0, 1.0).contains(f64::NAN));
+        let gap = Bounds::closed(0.0, 1e5).with_gap_above_zero(22.5);
+        assert_eq!(gap.describe(), "must be 0, or >= 0.02 and <= 100000");
+        assert!(gap.contains(0.0) && gap.contains(0.02) && !gap.contains(1e-300) && !gap.contains(0.019));
+        assert_eq!((gap.nearest(0.009), gap.nearest(0.011), gap.nearest(3.0)), (0.0, 0.02, 3.0));
+        assert_eq!(Bounds::closed(0.0, 1.0).with_gap_above_zero(0.0).min_positive, 1e-3);
+        assert_eq!(Bounds::closed(-0.9, 1.0).with_gap_above_zero(-0.05).min_positive, 0.0);
+        assert_eq!(Bounds::above(0.0, 1.0).with_gap_above_zero(0.5).min_positive, 0.0);
+        for (d, floor) in
+            [(1.0, 1e-3), (60.0, 0.06), (25.0, 0.02), (0.0083, 8e-6), (450.0, 0.4), (1e4, 10.0), (35e3, 30.0)]
+        {
+            let got = thousandth_rounded_down(d);
+            assert_eq!(got, floor, "{d}");
+        }
     }
 }

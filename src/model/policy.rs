@@ -317,7 +317,12 @@ pub fn parse_policy_toml(text: &str, knots: usize, months: Option<&[String]>) ->
         )));
     }
     header_key(&file.format_version, "format_version", &toml::Value::Integer(POLICY_FORMAT_VERSION))?;
-    header_key(&file.model_version, "model_version", &toml::Value::Integer(super::version::MODEL_VERSION.into()))?;
+    let readable = super::version::POLICY_READABLE_SINCE..=super::version::MODEL_VERSION;
+    match &file.model_version {
+        // The encoding is the same from POLICY_READABLE_SINCE on: read such a file as it is.
+        Some(toml::Value::Integer(n)) if u32::try_from(*n).is_ok_and(|n| readable.contains(&n)) => {}
+        v => header_key(v, "model_version", &toml::Value::Integer(super::version::MODEL_VERSION.into()))?,
+    }
     header_key(&file.interpolation, "interpolation", &toml::Value::String(INTERPOLATION.into()))?;
     if file.phase.is_some() {
         return Err(PolicyError::Format("[[phase]] tables are not part of format_version 2; use [[knot]]".into()));
@@ -513,7 +518,7 @@ mod tests {
         assert!(validate_vector(&x, 1).unwrap_err().to_string().contains("within [-10, 10]"));
     }
 
-    const HEADER: &str = "format_version = 2\nmodel_version = 4\ninterpolation = \"linear\"\n";
+    const HEADER: &str = "format_version = 2\nmodel_version = 5\ninterpolation = \"linear\"\n";
     fn one_knot(body: &str) -> String {
         format!("{HEADER}[[knot]]\n{body}")
     }
@@ -549,10 +554,16 @@ mod tests {
         let v1 = format!("[[phase]]\n{OK}");
         let e = parse_policy_toml(&v1, 1, None).unwrap_err().to_string();
         assert!(e.contains("[[phase]]") && e.contains("interpolates linearly between knots"), "{e}");
-        let e = parse_policy_toml(&one_knot(OK).replace("model_version = 4", "model_version = 1"), 1, None)
-            .unwrap_err()
-            .to_string();
+        let current = format!("model_version = {}", crate::model::MODEL_VERSION);
+        let e =
+            parse_policy_toml(&one_knot(OK).replace(&current, "model_version = 1"), 1, None).unwrap_err().to_string();
         assert!(e.contains("written for model version 1"), "{e}");
+        let e =
+            parse_policy_toml(&one_knot(OK).replace(&current, "model_version = 3"), 1, None).unwrap_err().to_string();
+        assert!(e.contains("written for model version 3") && e.contains("grid connections"), "{e}");
+        // Version 5 changed the economics of extreme configs, not the policy encoding.
+        let v4 = parse_policy_toml(&one_knot(OK).replace(&current, "model_version = 4"), 1, None).unwrap();
+        assert_eq!(v4, parse_policy_toml(&one_knot(OK), 1, None).unwrap());
         let e = parse_policy_toml(&one_knot(OK).replace("format_version = 2\n", ""), 1, None).unwrap_err().to_string();
         assert!(e.contains("`format_version` is missing"), "{e}");
         let e = parse_policy_toml(&format!("colour = 1\n{}", one_knot(OK)), 1, None).unwrap_err().to_string();

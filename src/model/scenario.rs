@@ -109,7 +109,7 @@ impl Uncertainty {
             if b.lo_open && v <= b.lo {
                 v = b.lo + f64::EPSILON * b.lo.abs().max(1.0);
             }
-            values[param] = v.clamp(b.lo, b.hi);
+            values[param] = b.nearest(v);
         }
         Params::from_slice(&values).expect("same layout")
     }

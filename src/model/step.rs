@@ -115,10 +115,17 @@ fn delay3<R: Real>(pipe: &mut [R; 3], inflow: R, rate: R) -> R {
     out2
 }
 
+/// The least a learning curve multiplies a cost by: six decades down, where no curve of a
+/// plausible config comes within the horizon (the default run's steepest, launch, ends
+/// above 1e-2), but where a config at the edge of its bounds (a learning ratio of 0.5 and
+/// a reference scale a thousandth of its default) would otherwise price its fabs at
+/// nothing and grow them past f32's range.
+pub const LEARNING_FLOOR: f64 = 1e-6;
+
 /// Cost multiplier after learning: `((ref + cumulative) / ref)^slope`.
 #[inline(always)]
 fn learned<R: Real>(cumulative: R, reference: R, slope: R) -> R {
-    (slope * ((reference + cumulative) / reference).ln()).exp()
+    (slope * ((reference + cumulative) / reference).ln()).exp().max(R::lit(LEARNING_FLOOR))
 }
 
 /// Enters month `month`'s deployment (GW) into the target's accumulators. D = deployment
@@ -206,7 +213,13 @@ pub fn step<R: Real>(
     let keep_selling = one - a.design_fraction;
     let full_eflops = s.flops_ground_eflops + s.flops_space_eflops;
     let sold_list_full = keep_selling * full_eflops * ref_price;
-    let price_ratio = (-p.demand_price_flexibility * (one + sold_list_full.safe_div(market_busd)).ln()).exp();
+    // The price falls with the venture's volume (`price_flexibility`), and never leaves it
+    // more than the addressable market spends: with a flexibility of 1 or more the curve
+    // alone keeps revenue under the market; below 1 it would not, and infinite demand at a
+    // rent above cost compounds the fleet past any number (f32's 3.4e38 first).
+    let price_ratio = (-p.demand_price_flexibility * (one + sold_list_full.safe_div(market_busd)).ln())
+        .exp()
+        .min(market_busd.safe_div(sold_list_full));
     let revenue_ground_full = keep_selling * s.flops_ground_eflops * ref_price * price_ratio;
     let revenue_space = keep_selling * s.flops_space_eflops * ref_price * price_ratio;
     let utilisation = R::select_ge(

@@ -3,7 +3,13 @@
 //! so the commands that read them refuse it with a sentence saying what changed.
 
 /// Bumped whenever the meaning of a policy or of a cost changes.
-pub const MODEL_VERSION: u32 = 4;
+pub const MODEL_VERSION: u32 = 5;
+
+/// The oldest model version whose policy files this one reads as they are: a policy is
+/// an allocation per knot, and the allocation's encoding (knots, genes, interpolation)
+/// has not changed since version 4. Runs and sweeps, whose stored costs depend on the
+/// whole model, must match `MODEL_VERSION` exactly.
+pub const POLICY_READABLE_SINCE: u32 = 4;
 
 /// What changed between `older` and this version, in one sentence a user can act on.
 pub fn what_changed_since(older: u32) -> &'static str {
@@ -23,6 +29,12 @@ pub fn what_changed_since(older: u32) -> &'static str {
              datacentre grid supply, a connection price, the utility's queue and its tariff) before it builds \
              plants, and puts the market's chips on the venture's architecture curve (one design iteration a \
              year on the shared process trend), so a version-3 policy or cost means something else now"
+        }
+        4 => {
+            "model version 5 caps the venture's revenue at the addressable market (price_flexibility below 1 \
+             used to let it grow past any number) and stops learning curves at a millionth of their starting \
+             cost; costs differ only for such configs (the default config's are unchanged), but a stored cost \
+             or search state is not re-used across versions"
         }
         _ => "this terafab is older than the file; use the terafab that wrote it",
     }
