@@ -215,7 +215,8 @@ fn run_folder(exp: Experiment, out: &Path, manifest: Option<Manifest>, how: RunH
             out.display()
         );
     }
-    let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, reporter.as_ref())?;
+    let reporter = progress::WithEstimate::new(reporter.as_ref(), manifest.plan.budget_evals, manifest.time_seconds);
+    let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, &reporter)?;
     let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
     write_outputs(out, &exp, &outcome)?;
     Ok(outcome)

@@ -130,6 +130,93 @@ impl Progress for PlainLog {
     }
 }
 
+/// Says once, early in a run, how long the whole run will take when that is over an hour
+/// (issue 12: "a run longer than an hour prints its estimate first"): a run's length
+/// depends on the budget, the device and the model, none of which a user can easily
+/// multiply out. The pace is measured over this process's first `MEASURE_SECONDS`, so a
+/// resumed run is judged on what it has left.
+pub struct WithEstimate<'a> {
+    inner: &'a dyn Progress,
+    budget: u64,
+    time_limit_s: Option<f64>,
+    start: Instant,
+    state: Mutex<EstimateState>,
+}
+
+#[derive(Debug, Default)]
+struct EstimateState {
+    first_evals: Option<u64>,
+    judged: bool,
+}
+
+/// Seconds of this process's run before its pace is judged.
+const MEASURE_SECONDS: f64 = 10.0;
+/// Runs longer than this say so.
+const LONG_RUN_SECONDS: f64 = 3600.0;
+
+impl std::fmt::Debug for WithEstimate<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithEstimate").field("budget", &self.budget).field("time_limit_s", &self.time_limit_s).finish()
+    }
+}
+
+impl<'a> WithEstimate<'a> {
+    pub fn new(inner: &'a dyn Progress, budget: u64, time_limit_s: Option<f64>) -> Self {
+        WithEstimate { inner, budget, time_limit_s, start: Instant::now(), state: Mutex::new(EstimateState::default()) }
+    }
+}
+
+/// The seconds a run will take in all (this process's share), when over an hour: `elapsed`
+/// seconds have done `done_here` evaluations, `done` in the run so far, of `budget`; a time
+/// limit stops it sooner.
+pub fn long_run_seconds(
+    elapsed: f64,
+    done_here: u64,
+    done: u64,
+    budget: u64,
+    time_limit_s: Option<f64>,
+) -> Option<f64> {
+    if done_here == 0 || elapsed <= 0.0 {
+        return None;
+    }
+    let rate = done_here as f64 / elapsed;
+    let total = elapsed + budget.saturating_sub(done) as f64 / rate;
+    let total = time_limit_s.map_or(total, |t| total.min(t));
+    (total > LONG_RUN_SECONDS).then_some(total)
+}
+
+impl Progress for WithEstimate<'_> {
+    fn stage(&self, name: &str, evals_at_end: u64) {
+        self.inner.stage(name, evals_at_end);
+    }
+    fn update(&self, evals: u64, best: f64) {
+        self.inner.update(evals, best);
+        let mut g = self.state.lock().unwrap();
+        let first = *g.first_evals.get_or_insert(evals);
+        let elapsed = self.start.elapsed().as_secs_f64();
+        if g.judged || elapsed < MEASURE_SECONDS || evals == first {
+            return;
+        }
+        g.judged = true;
+        if let Some(total) = long_run_seconds(elapsed, evals - first, evals, self.budget, self.time_limit_s) {
+            self.inner.note(&format!(
+                "this run will take about {:.1} hours at this pace ({:.0} evaluations/s, {} of {} left); it \
+                 checkpoints as it goes: stop it and continue with --resume, or cap it with --time or --budget",
+                total / 3600.0,
+                (evals - first) as f64 / elapsed,
+                self.budget.saturating_sub(evals),
+                self.budget
+            ));
+        }
+    }
+    fn note(&self, message: &str) {
+        self.inner.note(message);
+    }
+    fn finish(&self) {
+        self.inner.finish();
+    }
+}
+
 /// An indicatif bar on stderr.
 #[derive(Debug)]
 pub struct Bar {
@@ -161,5 +248,47 @@ impl Progress for Bar {
     }
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_over_an_hour_says_how_long_and_a_time_limit_caps_the_estimate() {
+        // 1,000 evaluations in 10 s, a million to go: ~2.8 hours.
+        let t = long_run_seconds(10.0, 1_000, 1_000, 1_000_000, None).unwrap();
+        assert!((t - (10.0 + 999_000.0 / 100.0)).abs() < 1e-6, "{t}");
+        assert_eq!(long_run_seconds(10.0, 1_000, 1_000, 1_000_000, Some(1800.0)), None);
+        assert_eq!(long_run_seconds(10.0, 1_000, 1_000, 1_000_000, Some(7200.0)), Some(7200.0));
+        // A short run, and a resumed one judged on what it has left.
+        assert_eq!(long_run_seconds(10.0, 10_000, 10_000, 1_000_000, None), None);
+        assert_eq!(long_run_seconds(10.0, 100, 990_000, 1_000_000, None), None);
+        assert_eq!(long_run_seconds(10.0, 0, 0, 1_000_000, None), None);
+    }
+
+    #[derive(Default)]
+    struct Notes(Mutex<Vec<String>>);
+    impl Progress for Notes {
+        fn stage(&self, _: &str, _: u64) {}
+        fn update(&self, _: u64, _: f64) {}
+        fn note(&self, m: &str) {
+            self.0.lock().unwrap().push(m.to_string());
+        }
+    }
+
+    #[test]
+    fn the_estimate_is_said_once_through_the_reporter() {
+        let notes = Notes::default();
+        let p = WithEstimate::new(&notes, 1_000_000_000, None);
+        // Pretend the first MEASURE_SECONDS have passed.
+        let p = WithEstimate { start: Instant::now() - Duration::from_secs(20), ..p };
+        p.update(0, 1.0);
+        p.update(100, 1.0);
+        p.update(200, 1.0);
+        let notes = notes.0.lock().unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("hours at this pace") && notes[0].contains("--resume"), "{}", notes[0]);
     }
 }
