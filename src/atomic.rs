@@ -46,12 +46,22 @@ impl AtomicFile {
     }
 }
 
+impl AtomicFile {
+    /// An error writing the temporary file, told by the file the user asked for (the
+    /// temporary's name, which tempfile puts in its errors, means nothing to them).
+    fn named(&self, e: std::io::Error) -> std::io::Error {
+        let plain =
+            e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string());
+        std::io::Error::new(e.kind(), format!("cannot write {}: {plain}", self.path.display()))
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.writer.write(buf)
+        self.writer.write(buf).map_err(|e| self.named(e))
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(|e| self.named(e))
     }
 }
 

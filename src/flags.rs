@@ -49,8 +49,9 @@ pub struct EvaluateArgs {
     /// Policy vectors to evaluate, one per CSV row (a header row is allowed)
     #[arg(long, value_name = "FILE.csv", conflicts_with = "sample", required_unless_present = "sample")]
     pub policies: Option<PathBuf>,
-    /// Evaluate N quasi-random policies, reproducible from the seed
-    #[arg(long, value_name = "N")]
+    /// Evaluate N quasi-random policies, reproducible from the seed (1 to 2^40, as
+    /// --budget)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=crate::config::MAX_BUDGET_EVALS))]
     pub sample: Option<u64>,
     /// Write costs.csv only (with --sample, the policies are reproducible from N and the seed)
     #[arg(long)]

@@ -57,10 +57,41 @@ pub fn shorten(value: &str) -> String {
     s
 }
 
+/// Every run of over 80 characters without a space in `message` cut to 80 and `...`: what
+/// a user wrote (a 1 MB value, a 100 KB key, a 300-digit number) is never echoed whole,
+/// whichever layer's words carry it.
+pub fn shorten_words(message: &str) -> String {
+    if !message.split(char::is_whitespace).any(|w| w.chars().count() > 80) {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(4096));
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(&shorten(word));
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// [`read_bounded`], as UTF-8 text.
 pub fn read_bounded_text(path: &Path, max_bytes: u64) -> Result<String, String> {
-    String::from_utf8(read_bounded(path, max_bytes)?).map_err(|e| {
-        format!("is not UTF-8 text (byte {} is not valid UTF-8); save it as UTF-8", e.utf8_error().valid_up_to())
+    let bytes = read_bounded(path, max_bytes)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        format!("{line}:{col}: is not UTF-8 text (byte {} is not valid UTF-8); save it as UTF-8", at + 1)
     })
 }
 
@@ -78,6 +109,20 @@ mod tests {
         assert!(read_bounded(&f, 10).unwrap_err().contains("13 bytes"));
         assert_eq!(read_bounded(&f, 13).unwrap().len(), 13);
         std::fs::write(&f, [b'a', 0xff, b'b']).unwrap();
-        assert!(read_bounded_text(&f, 10).unwrap_err().contains("byte 1"));
+        assert_eq!(
+            read_bounded_text(&f, 10).unwrap_err(),
+            "1:2: is not UTF-8 text (byte 2 is not valid UTF-8); save it as UTF-8"
+        );
+        std::fs::write(&f, [b'a', b'\n', b'x', b'y', 0xff]).unwrap();
+        assert!(read_bounded_text(&f, 10).unwrap_err().starts_with("2:3: "));
+    }
+
+    #[test]
+    fn long_words_are_cut_whatever_layer_wrote_them() {
+        let long = "x".repeat(1_000_000);
+        let m = shorten_words(&format!("a = \"{long}\": invalid type: string \"{long}\", expected i64"));
+        assert!(m.len() < 250, "{}", m.len());
+        assert!(m.ends_with("expected i64") && m.contains("..."), "{m}");
+        assert_eq!(shorten_words("short words stay as they are"), "short words stay as they are");
     }
 }

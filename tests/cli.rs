@@ -342,9 +342,42 @@ fn simulate_and_evaluate_refuse_to_overwrite_an_optimize_run() {
     std::fs::write(dir.path().join("run.json"), "{}").unwrap();
     std::fs::write(dir.path().join("summary.json"), "optimize's").unwrap();
     let out = dir.path().to_str().unwrap();
-    fails_with_bad_input(&["simulate", "--policy", "balanced", "--out", out], "holds an optimize run");
-    fails_with_bad_input(&["evaluate", "--sample", "4", "--backend", "cpu", "--out", out], "holds an optimize run");
+    fails_with_bad_input(&["simulate", "--policy", "balanced", "--out", out], "holds a `terafab optimize` run");
+    fails_with_bad_input(
+        &["evaluate", "--sample", "4", "--backend", "cpu", "--out", out],
+        "holds a `terafab optimize` run",
+    );
     assert_eq!(std::fs::read_to_string(dir.path().join("summary.json")).unwrap(), "optimize's");
+}
+
+#[test]
+fn optimize_refuses_a_folder_of_another_kind_of_run_or_the_users_own_summary() {
+    // Issue 12 (hostile re-test): optimize --out replaced a simulate run's summary.json,
+    // an evaluate run's files or the user's own report.md, and exited 0.
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    let sim_s = sim.to_str().unwrap();
+    terafab().args(["simulate", "--policy", "balanced", "-q", "--out", sim_s]).assert().success();
+    let before = std::fs::read_to_string(sim.join("summary.json")).unwrap();
+    fails_with_bad_input(
+        &["optimize", "--budget", "300", "--backend", "cpu", "--out", sim_s],
+        "holds a `terafab simulate` run, whose summary.json, trajectory.csv `optimize` would replace",
+    );
+    assert_eq!(std::fs::read_to_string(sim.join("summary.json")).unwrap(), before);
+    let own = dir.path().join("own");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(own.join("report.md"), "mine").unwrap();
+    fails_with_bad_input(
+        &["optimize", "--budget", "300", "--backend", "cpu", "--out", own.to_str().unwrap()],
+        "holds report.md that no terafab run wrote",
+    );
+    assert_eq!(std::fs::read_to_string(own.join("report.md")).unwrap(), "mine");
+}
+
+#[test]
+fn sample_counts_past_two_to_the_40_are_refused_like_budgets() {
+    // Issue 12 (hostile re-test): --sample 2^40 + 1 ran, writing 19 GB of temp files.
+    fails_with_bad_input(&["evaluate", "--sample", "1099511627777", "--backend", "cpu"], "--sample");
 }
 
 #[test]

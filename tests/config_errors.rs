@@ -77,7 +77,26 @@ fn wrong_types_are_named() {
         &err("[fab]\ncapex_busd_per_kwspm = \"cheap\"\n"),
         &["configs/x.toml:2:", "fab.capex_busd_per_kwspm", "must be a number", "found string"],
     );
-    assert_has(&err("[run]\nhorizon_months = \"long\"\n"), &["configs/x.toml:2:", "invalid type"]);
+    // Issue 12 (hostile re-test): these kept serde's words ("invalid type: string, expected i64").
+    let cases = [
+        ("[run]\nhorizon_months = \"long\"\n", "run.horizon_months = \"long\": must be a whole number"),
+        ("[run]\nknots = true\n", "run.knots = true: must be a whole number"),
+        ("[run]\nseed = 9223372036854775808\n", "run.seed = 9223372036854775808: is too large for an integer"),
+        ("[search]\nelitist = \"yes\"\n", "search.elitist = \"yes\": must be true or false"),
+    ];
+    for (text, want) in cases {
+        let m = err(text);
+        assert_has(&m, &["configs/x.toml:2:", want]);
+        assert!(!m.contains("invalid type") && !m.contains("expected i64"), "{m}");
+    }
+}
+
+#[test]
+fn a_huge_value_is_never_echoed_whole() {
+    let m = err(&format!("[run]\nhorizon_months = \"{}\"\n", "x".repeat(1_000_000)));
+    assert!(m.len() < 300, "{} bytes", m.len());
+    let m = err(&format!("[fab]\n{} = 1\n", "k".repeat(100_000)));
+    assert!(m.len() < 600, "{} bytes", m.len());
 }
 
 #[test]

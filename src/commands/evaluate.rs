@@ -44,7 +44,15 @@ pub fn read_policies_csv(path: &Path, dim: usize) -> Result<PolicyRows> {
     let mut names = Vec::new();
     let mut skip_first_column = false;
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+        let record = record.map_err(|e| {
+            bad(match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    format!("row {} has {len} values where the rows before it have {expected_len}", i + 1)
+                }
+                csv::ErrorKind::Utf8 { .. } => format!("row {}: is not UTF-8 text; save the file as UTF-8", i + 1),
+                _ => format!("row {}: {e}", i + 1),
+            })
+        })?;
         if i == 0 && record.iter().any(|f| f.trim().parse::<f64>().is_err()) {
             // Model version 1 named its columns p<phase>_<gene>: the same numbers meant
             // step-wise phases then, knots now.

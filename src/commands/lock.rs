@@ -42,14 +42,8 @@ impl Writer {
 
 /// Creates `dir` if needed and takes its lock, or says who holds it (exit 2).
 pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
-    if writer != Writer::Optimize && dir.join("run.json").exists() {
-        return Err(BadInput(format!(
-            "--out {}: holds an optimize run, whose summary.json and trajectory.csv `{}` would replace; choose \
-             another folder",
-            dir.display(),
-            writer.name()
-        ))
-        .into());
+    if let Some(why) = another_kind_of_run(dir, writer) {
+        return Err(BadInput(format!("--out {}: {why}; choose another folder", dir.display())).into());
     }
     if dir.exists() && !dir.is_dir() {
         return Err(BadInput(format!("--out {}: is a file, not a folder", dir.display())).into());
@@ -124,6 +118,55 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
     Ok(RunLock { _file: file })
 }
 
+/// The files each kind of writer puts in its folder (besides the lock and temp files).
+fn outputs_of(writer: Writer) -> &'static [&'static str] {
+    match writer {
+        Writer::Optimize => &["run.json", "report.md", "summary.json", "best_policy.toml", "trajectory.csv"],
+        Writer::Simulate => &["summary.json", "trajectory.csv"],
+        Writer::Evaluate => &["policies.csv", "costs.csv"],
+        Writer::Sweep => &["sweep.json", "points.csv", "report.md"],
+    }
+}
+
+/// Why `writer` must not write into `dir`: the folder holds another kind of run, or files
+/// of the names `writer` would replace that no terafab run of its kind made. A folder
+/// holding `writer`'s own kind of run is fine (optimize resumes or refuses there itself;
+/// simulate and evaluate replace their own outputs, as running them again means).
+fn another_kind_of_run(dir: &Path, writer: Writer) -> Option<String> {
+    let has = |name: &str| dir.join(name).exists();
+    let kind = if has("run.json") {
+        Some(Writer::Optimize)
+    } else if has("sweep.json") || has("shards") {
+        Some(Writer::Sweep)
+    } else {
+        // simulate and evaluate leave no manifest: the lock file names its last writer.
+        std::fs::read_to_string(dir.join(LOCK_FILE)).ok().and_then(|holder| {
+            [Writer::Optimize, Writer::Simulate, Writer::Evaluate, Writer::Sweep]
+                .into_iter()
+                .find(|w| holder.starts_with(&format!("terafab {} ", w.name())))
+        })
+    };
+    match kind {
+        Some(k) if k == writer => None,
+        Some(k) => {
+            let clash: Vec<&str> = outputs_of(writer).iter().copied().filter(|f| has(f)).collect();
+            let what = if clash.is_empty() { String::new() } else { format!(", whose {} ", clash.join(", ")) };
+            Some(if what.is_empty() {
+                format!("holds a `terafab {}` run, not a `{}` one", k.name(), writer.name())
+            } else {
+                format!("holds a `terafab {}` run{what}`{}` would replace", k.name(), writer.name())
+            })
+        }
+        None => {
+            // Files of our output names that no terafab run made (the user's own).
+            let clash: Vec<&str> = outputs_of(writer).iter().copied().filter(|f| has(f)).collect();
+            (!clash.is_empty() && !has(LOCK_FILE)).then(|| {
+                format!("holds {} that no terafab run wrote, which `{}` would replace", clash.join(", "), writer.name())
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +191,8 @@ mod tests {
         let left_in_checkpoint = dir.path().join("checkpoint").join(format!("{}x", crate::atomic::TEMP_PREFIX));
         std::fs::write(&left_in_checkpoint, "half a checkpoint").unwrap();
         std::fs::write(dir.path().join("summary.json"), "{}").unwrap();
+        // The killed run's lock file, naming it.
+        std::fs::write(dir.path().join(LOCK_FILE), "terafab optimize (pid 1)").unwrap();
         let _lock = lock_run_folder(dir.path(), Writer::Optimize).unwrap();
         assert!(!left.exists() && !left_in_checkpoint.exists());
         assert!(dir.path().join("summary.json").exists());
@@ -179,8 +224,36 @@ mod tests {
         std::fs::write(dir.path().join("run.json"), "{}").unwrap();
         for w in [Writer::Simulate, Writer::Evaluate] {
             let e = lock_run_folder(dir.path(), w).unwrap_err();
-            assert!(format!("{e:#}").contains("holds an optimize run"), "{e:#}");
+            assert!(format!("{e:#}").contains("holds a `terafab optimize` run"), "{e:#}");
         }
         lock_run_folder(dir.path(), Writer::Optimize).unwrap();
+    }
+
+    #[test]
+    fn no_writer_replaces_another_kind_of_run_or_the_users_own_files() {
+        // A simulate folder: optimize would replace its summary.json; evaluate may not mix in.
+        let sim = tempfile::tempdir().unwrap();
+        drop(lock_run_folder(sim.path(), Writer::Simulate).unwrap());
+        std::fs::write(sim.path().join("summary.json"), "{}").unwrap();
+        let e = format!("{:#}", lock_run_folder(sim.path(), Writer::Optimize).unwrap_err());
+        assert!(e.contains("holds a `terafab simulate` run, whose summary.json `optimize` would replace"), "{e}");
+        assert!(format!("{:#}", lock_run_folder(sim.path(), Writer::Evaluate).unwrap_err()).contains("simulate"));
+        // Running simulate again there replaces its own outputs, as it means to.
+        drop(lock_run_folder(sim.path(), Writer::Simulate).unwrap());
+        // A sweep folder.
+        let sweep = tempfile::tempdir().unwrap();
+        std::fs::write(sweep.path().join("sweep.json"), "{}").unwrap();
+        let e = format!("{:#}", lock_run_folder(sweep.path(), Writer::Evaluate).unwrap_err());
+        assert!(e.contains("holds a `terafab sweep` run"), "{e}");
+        // The user's own report.md, never written by terafab.
+        let own = tempfile::tempdir().unwrap();
+        std::fs::write(own.path().join("report.md"), "my notes").unwrap();
+        let e = format!("{:#}", lock_run_folder(own.path(), Writer::Optimize).unwrap_err());
+        assert!(e.contains("holds report.md that no terafab run wrote"), "{e}");
+        assert_eq!(std::fs::read_to_string(own.path().join("report.md")).unwrap(), "my notes");
+        // Other files are the user's business.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("notes.txt"), "x").unwrap();
+        drop(lock_run_folder(other.path(), Writer::Optimize).unwrap());
     }
 }

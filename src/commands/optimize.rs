@@ -344,6 +344,15 @@ mod tests {
         broken.plan.sweep_chunk = 0;
         let why = broken.signed().unwrap().damage().unwrap().unwrap();
         assert!(why.contains("cannot run (sweep_chunk is 0)"), "{why}");
+        // Re-signed with a budget or seed past what the flags and the config take.
+        let mut endless = m.clone();
+        endless.plan.budget_evals = u64::MAX;
+        let why = endless.signed().unwrap().damage().unwrap().unwrap();
+        assert!(why.contains("budget_evals is above 2^40"), "{why}");
+        let mut seeded = m.clone();
+        (seeded.seed, seeded.plan.seed) = (1 << 63, 1 << 63);
+        let why = seeded.signed().unwrap().damage().unwrap().unwrap();
+        assert!(why.contains("seed is above 2^63 - 1"), "{why}");
         let mut slow = m;
         slow.time_seconds = Some(-1.0);
         assert!(slow.signed().unwrap().damage().unwrap().unwrap().contains("time limit"));

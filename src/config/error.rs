@@ -16,9 +16,10 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = crate::input::shorten_words(&self.message);
         match self.position {
-            Some((line, col)) => write!(f, "{}:{}:{}: {}", self.file, line, col, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some((line, col)) => write!(f, "{}:{}:{}: {message}", self.file, line, col),
+            None => write!(f, "{}: {message}", self.file),
         }
     }
 }
@@ -70,6 +71,21 @@ pub fn plain_parse_error(text: &str, offset: Option<usize>, message: &str) -> St
         "must be a distribution table, e.g. { dist = \"triangular\", low = 1.0, mode = 2.0, high = 3.0 }".into()
     } else if m.starts_with("invalid type:") && m.ends_with("expected f64") {
         "must be a number".into()
+    } else if m.starts_with("invalid type:") && m.ends_with("expected i64") {
+        "must be a whole number".into()
+    } else if m.starts_with("invalid value: integer") && m.ends_with("expected i64") {
+        "is too large for an integer (the largest is 9223372036854775807)".into()
+    } else if m.starts_with("invalid type:") && m.ends_with("expected a boolean") {
+        "must be true or false".into()
+    } else if m.starts_with("invalid type:") && m.ends_with("expected a sequence") {
+        "must be a list in brackets, e.g. [ ... ]".into()
+    } else if let Some(field) = m.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+        format!("the key `{field}` is missing")
+    } else if let Some(rest) = m.strip_prefix("unknown field `") {
+        // serde: "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
+        let (field, allowed) = rest.split_once('`').unwrap_or((rest, ""));
+        let allowed: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+        format!("unknown key or table `{field}`; allowed: {}{}", allowed.join(", "), suggest(field, allowed))
     } else if m.starts_with("invalid type:") && m.ends_with("expected a string") {
         "must be a string in quotes".into()
     } else if m == "floating-point number overflowed" {

@@ -650,14 +650,23 @@ fn parse_uncertainty(cx: &Ctx, raw: &RawConfig) -> Result<Uncertainty, ConfigErr
         if !ordered {
             return Err(cx.err(
                 spanned,
-                format!("uncertainty.\"{path}\": {dist:?}: needs low < high (low <= mode <= high; median > 0 within the bounds, sigma >= 0)"),
+                format!(
+                    "uncertainty.\"{path}\": {}: needs low < high (low <= mode <= high; median > 0 within the bounds, sigma >= 0)",
+                    describe_dist(&dist)
+                ),
             ));
         }
         let b = PARAM_SPECS[index].bounds;
         if !(b.contains(lo) && b.contains(hi)) {
-            return Err(
-                cx.err(spanned, format!("uncertainty.\"{path}\": values from {lo} to {hi}: {path} {}", b.describe()))
-            );
+            return Err(cx.err(
+                spanned,
+                format!(
+                    "uncertainty.\"{path}\": values from {} to {}: {path} {}",
+                    fmt_num(lo),
+                    fmt_num(hi),
+                    b.describe()
+                ),
+            ));
         }
         entries.push((index, dist));
     }
@@ -718,4 +727,21 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         },
         elitist: s.elitist.unwrap_or(false),
     })
+}
+
+/// A distribution as its config table reads: `triangular low = 2, mode = 1, high = 3`.
+fn describe_dist(d: &Distribution) -> String {
+    match *d {
+        Distribution::Uniform { low, high } => format!("uniform low = {}, high = {}", fmt_num(low), fmt_num(high)),
+        Distribution::Triangular { low, mode, high } => {
+            format!("triangular low = {}, mode = {}, high = {}", fmt_num(low), fmt_num(mode), fmt_num(high))
+        }
+        Distribution::LogNormal { median, sigma, low, high } => format!(
+            "lognormal median = {}, sigma = {}, low = {}, high = {}",
+            fmt_num(median),
+            fmt_num(sigma),
+            fmt_num(low),
+            fmt_num(high)
+        ),
+    }
 }

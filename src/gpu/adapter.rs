@@ -48,10 +48,10 @@ pub fn list_adapters() -> Vec<wgpu::Adapter> {
 /// wgpu's default choice.
 pub fn choose_adapter(wanted: Option<&str>) -> anyhow::Result<wgpu::Adapter> {
     match wanted {
-        Some("") => {
-            Err(crate::input::BadInput("--adapter \"\": give part of an adapter's name (see `terafab devices`)".into())
-                .into())
-        }
+        Some(blank) if blank.trim().is_empty() => Err(crate::input::BadInput(format!(
+            "--adapter {blank:?}: give part of an adapter's name (see `terafab devices`)"
+        ))
+        .into()),
         Some(name) => {
             let adapters = list_adapters();
             let needle = name.to_lowercase();

@@ -15,11 +15,36 @@ pub fn peak_rss_mib() -> Option<f64> {
     peak_rss_bytes().map(|b| b as f64 / (1u64 << 20) as f64)
 }
 
-/// Memory the OS says is available for new allocations (`MemAvailable` in /proc/meminfo),
-/// where the OS reports it (Linux); `None` elsewhere.
+/// Memory this process may still allocate, where the OS reports it (Linux); `None`
+/// elsewhere. The least of: what the machine has available (`MemAvailable` in
+/// /proc/meminfo), the room under the process's address-space limit (`ulimit -v`: "Max
+/// address space" in /proc/self/limits, less the `VmSize` already mapped), and the room
+/// under its cgroup's memory limit (cgroup v2 `memory.max` less `memory.current`, as Slurm
+/// and containers set it). A check against the machine alone let `ulimit -v` runs abort.
 pub fn available_memory_bytes() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    let machine = kib_field(&meminfo, "MemAvailable:")?;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let address_space = std::fs::read_to_string("/proc/self/limits").ok().and_then(|limits| {
+        let limit: u64 =
+            limits.lines().find(|l| l.starts_with("Max address space"))?.split_whitespace().nth(3)?.parse().ok()?;
+        Some(limit.saturating_sub(kib_field(&status, "VmSize:").unwrap_or(0)))
+    });
+    Some([Some(machine), address_space, cgroup_room()].into_iter().flatten().min().unwrap_or(machine))
+}
+
+/// A `Key:   123 kB` field of a /proc file, in bytes.
+fn kib_field(text: &str, key: &str) -> Option<u64> {
+    let kib: u64 = text.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// Room under this process's cgroup v2 memory limit, when it has one.
+fn cgroup_room() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let path = cgroup.lines().find_map(|l| l.strip_prefix("0::"))?;
+    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
+    let max: u64 = std::fs::read_to_string(dir.join("memory.max")).ok()?.trim().parse().ok()?; // "max": none
+    let current: u64 = std::fs::read_to_string(dir.join("memory.current")).ok()?.trim().parse().ok()?;
+    Some(max.saturating_sub(current))
 }

@@ -68,6 +68,15 @@ impl Plan {
             (!(self.sigma0.is_finite() && self.sigma0 > 0.0), "sigma0 is not a positive number"),
             (self.checkpoint_every == 0, "checkpoint_every is 0"),
             (self.sweep_chunk == 0, "sweep_chunk is 0"),
+            // The ranges the config and the flags hold new runs to: a re-signed run.json
+            // must not escape them (a budget of 2^64 - 1 ran without end).
+            (self.budget_evals > crate::config::MAX_BUDGET_EVALS, "budget_evals is above 2^40"),
+            (self.polish_evals > crate::config::MAX_BUDGET_EVALS, "polish_evals is above 2^40"),
+            (self.seed > i64::MAX as u64, "seed is above 2^63 - 1"),
+            (self.population > 1 << 20, "population is above 2^20"),
+            (self.seeds_from_screening > 4096, "seeds_from_screening is above 4096"),
+            (self.population_runs > 64, "population_runs is above 64"),
+            (self.sweep_chunk > 1 << 24, "sweep_chunk is above 2^24"),
         ];
         bad.iter().find(|(b, _)| *b).map(|(_, why)| why.to_string())
     }
