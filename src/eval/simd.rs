@@ -1,5 +1,5 @@
 //! Which instructions the CPU lanes use, chosen at run time: AVX-512 (16 candidates a
-//! vector) where the CPU has it, AVX2 + FMA (8) where it has that, SSE2 (8, `wide`'s
+//! vector) where the CPU has it, AVX2 + FMA (16 in two registers, [`x86::Pair`]) where it has that, SSE2 (8, `wide`'s
 //! f32x8 in two registers) on any other x86-64, so one binary built for the baseline runs
 //! on every x86-64 CPU at its own width (issue 13; DECISIONS.md, "SIMD dispatch").
 //!
@@ -58,16 +58,16 @@ impl SimdPath {
     /// Candidates per vector.
     pub fn lanes(self) -> usize {
         match self {
-            SimdPath::Avx512 => 16,
-            SimdPath::Avx2 | SimdPath::Sse2 => 8,
+            SimdPath::Avx512 | SimdPath::Avx2 => 16,
+            SimdPath::Sse2 => 8,
         }
     }
 
-    /// E.g. `AVX2+FMA, 8 lanes`.
+    /// E.g. `AVX2+FMA, 16 lanes in two registers`.
     pub fn describe(self) -> &'static str {
         match self {
             SimdPath::Avx512 => "AVX-512, 16 lanes",
-            SimdPath::Avx2 => "AVX2+FMA, 8 lanes",
+            SimdPath::Avx2 => "AVX2+FMA, 16 lanes in two registers",
             SimdPath::Sse2 => "SSE2, 8 lanes",
         }
     }
@@ -133,7 +133,7 @@ mod x86 {
 
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn avx2<G: LaneGroup>(g: &mut G) {
-        g.run::<V8>();
+        g.run::<Pair<V8>>();
     }
 
     #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
@@ -320,6 +320,85 @@ mod x86 {
                 }
             }
         };
+    }
+
+    /// Two registers of lanes side by side. Each operation of the step is issued for both
+    /// before the next begins, so two independent chains keep the FMA pipes busy where
+    /// one register's chain (the exp and ln polynomials, the month's running sums) would
+    /// leave them waiting on latency. Lane by lane the arithmetic is `V`'s, so results
+    /// are bit-identical to one register's.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct Pair<V>(V, V);
+
+    macro_rules! pair_binop {
+        ($trait:ident, $method:ident) => {
+            impl<V: LaneVec> $trait for Pair<V> {
+                type Output = Self;
+                #[inline(always)]
+                fn $method(self, o: Self) -> Self {
+                    Pair(self.0.$method(o.0), self.1.$method(o.1))
+                }
+            }
+        };
+    }
+    pair_binop!(Add, add);
+    pair_binop!(Sub, sub);
+    pair_binop!(Mul, mul);
+    pair_binop!(Div, div);
+    impl<V: LaneVec> Neg for Pair<V> {
+        type Output = Self;
+        #[inline(always)]
+        fn neg(self) -> Self {
+            Pair(-self.0, -self.1)
+        }
+    }
+    impl<V: LaneVec> Real for Pair<V> {
+        #[inline(always)]
+        fn lit(value: f64) -> Self {
+            Pair(V::lit(value), V::lit(value))
+        }
+        #[inline(always)]
+        fn to_f64(self) -> f64 {
+            self.0.to_f64()
+        }
+        #[inline(always)]
+        fn min(self, o: Self) -> Self {
+            Pair(self.0.min(o.0), self.1.min(o.1))
+        }
+        #[inline(always)]
+        fn max(self, o: Self) -> Self {
+            Pair(self.0.max(o.0), self.1.max(o.1))
+        }
+        #[inline(always)]
+        fn exp(self) -> Self {
+            Pair(self.0.exp(), self.1.exp())
+        }
+        #[inline(always)]
+        fn ln(self) -> Self {
+            Pair(self.0.ln(), self.1.ln())
+        }
+        #[inline(always)]
+        fn select_ge(a: Self, b: Self, if_true: Self, if_false: Self) -> Self {
+            Pair(V::select_ge(a.0, b.0, if_true.0, if_false.0), V::select_ge(a.1, b.1, if_true.1, if_false.1))
+        }
+    }
+    impl<V: LaneVec> LaneVec for Pair<V> {
+        const LANES: usize = 2 * V::LANES;
+        #[inline(always)]
+        fn from_lanes(v: &[f32]) -> Self {
+            let (a, b) = v.split_at(V::LANES);
+            Pair(V::from_lanes(a), V::from_lanes(b))
+        }
+        #[inline(always)]
+        fn write_lanes(self, out: &mut [f32]) {
+            let (a, b) = out.split_at_mut(V::LANES);
+            self.0.write_lanes(a);
+            self.1.write_lanes(b);
+        }
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            Pair(V::splat(v), V::splat(v))
+        }
     }
 
     // Comparisons and blends, as plain functions the macro can name.
