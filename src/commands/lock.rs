@@ -42,11 +42,35 @@ impl Writer {
 
 /// Creates `dir` if needed and takes its lock, or says who holds it (exit 2).
 pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
-    if let Some(why) = another_kind_of_run(dir, writer) {
-        return Err(BadInput(format!("--out {}: {why}; choose another folder", dir.display())).into());
-    }
     if dir.exists() && !dir.is_dir() {
         return Err(BadInput(format!("--out {}: is a file, not a folder", dir.display())).into());
+    }
+    // An output name taken by a folder (or a checkpoint folder taken by a file) would fail
+    // only when the results are written, after the whole run: say so before it starts.
+    for name in outputs_of(writer) {
+        let path = dir.join(name);
+        if path.symlink_metadata().is_ok_and(|m| !m.is_file()) {
+            return Err(BadInput(format!(
+                "--out {}: {} is not a regular file (a folder, link or device), and this run writes it; remove it \
+                 or choose another folder",
+                dir.display(),
+                path.display()
+            ))
+            .into());
+        }
+    }
+    let checkpoint = dir.join("checkpoint");
+    if writer == Writer::Optimize && checkpoint.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+        return Err(BadInput(format!(
+            "--out {}: {} is not a folder, and this run keeps its checkpoints there; remove it or choose another \
+             folder",
+            dir.display(),
+            checkpoint.display()
+        ))
+        .into());
+    }
+    if let Some(why) = another_kind_of_run(dir, writer) {
+        return Err(BadInput(format!("--out {}: {why}; choose another folder", dir.display())).into());
     }
     // A path through a file, or a folder the user may not write, is the user's to fix
     // (exit 2), like a file given as --out; other failures (a full disk) are not.
@@ -251,6 +275,15 @@ mod tests {
         let e = format!("{:#}", lock_run_folder(own.path(), Writer::Optimize).unwrap_err());
         assert!(e.contains("holds report.md that no terafab run wrote"), "{e}");
         assert_eq!(std::fs::read_to_string(own.path().join("report.md")).unwrap(), "my notes");
+        // An output name taken by a folder is refused before the run, not after it.
+        let taken = tempfile::tempdir().unwrap();
+        std::fs::create_dir(taken.path().join("summary.json")).unwrap();
+        let e = format!("{:#}", lock_run_folder(taken.path(), Writer::Simulate).unwrap_err());
+        assert!(e.contains("summary.json is not a regular file"), "{e}");
+        let taken = tempfile::tempdir().unwrap();
+        std::fs::write(taken.path().join("checkpoint"), "x").unwrap();
+        let e = format!("{:#}", lock_run_folder(taken.path(), Writer::Optimize).unwrap_err());
+        assert!(e.contains("checkpoint is not a folder"), "{e}");
         // Other files are the user's business.
         let other = tempfile::tempdir().unwrap();
         std::fs::write(other.path().join("notes.txt"), "x").unwrap();
