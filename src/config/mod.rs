@@ -445,6 +445,8 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
 
 fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
     let mut values = Params::defaults().to_vec();
+    // Where each key was written, for rules that involve several keys.
+    let mut spans: Vec<Option<Range<usize>>> = vec![None; values.len()];
     for (section, table) in raw.sections() {
         let Some(table) = table else { continue };
         for (key, value) in table {
@@ -483,11 +485,17 @@ fn parse_params(cx: &Ctx, raw: &RawConfig) -> Result<Params<f64>, ConfigError> {
                 );
             }
             values[index] = x;
+            spans[index] = Some(value.span());
         }
     }
     let p = Params::from_slice(&values).expect("registry layout");
     match cross_rule_problem(&p) {
-        Some(why) => Err(cx.err_at(None, why)),
+        // At the first key the rule names that the file sets (the other may be a default).
+        Some(why) => {
+            let named = |i: &usize| why.contains(&format!("{} =", PARAM_SPECS[*i].path()));
+            let at = (0..spans.len()).filter(named).find_map(|i| spans[i].clone());
+            Err(cx.err_at(at, why))
+        }
         None => Ok(p),
     }
 }
