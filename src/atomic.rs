@@ -39,7 +39,10 @@ impl AtomicFile {
     pub fn commit(self) -> anyhow::Result<()> {
         let path = self.path;
         let context = || format!("cannot write {}", path.display());
-        let tmp = self.writer.into_inner().map_err(|e| e.into_error()).with_context(context)?;
+        let plain = |e: std::io::Error| {
+            e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string())
+        };
+        let tmp = self.writer.into_inner().map_err(|e| anyhow::anyhow!("{}: {}", context(), plain(e.into_error())))?;
         tmp.as_file().sync_all().with_context(context)?;
         tmp.persist(&path).map_err(|e| e.error).with_context(context)?;
         Ok(())
@@ -68,7 +71,8 @@ impl Write for AtomicFile {
 /// Writes `bytes` to `path` atomically, creating the parent folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = AtomicFile::create(path)?;
-    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    // The error already names `path` (`AtomicFile::named`).
+    file.write_all(bytes)?;
     file.commit()
 }
 

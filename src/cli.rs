@@ -68,8 +68,9 @@ pub enum ConfigAction {
     /// Print the embedded default config, to copy and edit
     Show,
     /// Print the scenarios a config's runs are evaluated on, as CSV: one row per sampled
-    /// scenario (0 .. scenarios.count - 1 of scenarios.seed) after a `nominal` row, one column
-    /// per parameter in the model's units (the field names the step and the kernel use)
+    /// scenario (0 .. scenarios.count - 1 of scenarios.seed; one, equal to nominal, when the
+    /// config has no [uncertainty]) after a `nominal` row, one column per parameter in the
+    /// model's units (the field names the step and the kernel use)
     Scenarios {
         /// Config file (default: the embedded configs/terafab.toml)
         #[arg(value_name = "CONFIG")]

@@ -369,7 +369,7 @@ fn optimize_refuses_a_folder_of_another_kind_of_run_or_the_users_own_summary() {
     std::fs::write(own.join("report.md"), "mine").unwrap();
     fails_with_bad_input(
         &["optimize", "--budget", "300", "--backend", "cpu", "--out", own.to_str().unwrap()],
-        "holds report.md that no terafab run wrote",
+        "holds report.md with no .terafab.lock marking them",
     );
     assert_eq!(std::fs::read_to_string(own.join("report.md")).unwrap(), "mine");
 }

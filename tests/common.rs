@@ -144,3 +144,24 @@ pub fn whole_box_problem() -> terafab::eval::Problem {
     let scenarios = (0..192).map(|_| accepted_params(&mut rng)).collect();
     terafab::eval::Problem { run: exp.run, scenarios, aggregate: terafab::model::Aggregate::Mean }
 }
+
+/// A scenario at the edge of what model version 5 guards: demand that barely answers price
+/// (flexibility 0.2), rent ten times the default, and every learning curve at its steepest
+/// ratio (0.5) counted from a thousandth of its reference scale. Version 4 grew such
+/// economies past f32's range.
+pub fn guarded_extreme() -> Params<f64> {
+    let mut p = Params::defaults();
+    p.demand_price_flexibility = 0.2;
+    p.demand_rental_busd_per_gw_year *= 10.0;
+    p.fab_capex_learning_ratio = 0.5;
+    p.fab_wafer_learning_ratio = 0.5;
+    p.packaging_unit_learning_ratio = 0.5;
+    p.space_satellite_learning_ratio = 0.5;
+    p.space_launch_learning_ratio = 0.5;
+    p.fab_capex_learning_ref_kwspm /= 1000.0;
+    p.fab_wafer_learning_ref_kwafers /= 1000.0;
+    p.packaging_unit_learning_ref_mpkg /= 1000.0;
+    p.space_satellite_learning_ref_gw /= 1000.0;
+    p.space_launch_learning_ref_t /= 1000.0;
+    p
+}

@@ -194,3 +194,24 @@ fn kernel_matches_cpu_f32_across_the_whole_accepted_box() {
         assert!(summary.beyond * 100 <= n, "{objective:?}: over 1% beyond the bound: {summary}");
     }
 }
+
+/// Model version 5's guards in the kernel (the revenue cap, the learning floor): on the
+/// extreme economy they bind in, every trajectory agrees with the CPU f32 model within the
+/// usual tolerance, none excused.
+#[test]
+fn kernel_applies_the_revenue_cap_and_learning_floor_as_the_cpu_does() {
+    let exp = terafab::config::default_experiment();
+    let scenarios = vec![common::guarded_extreme(); 4];
+    for objective in [Objective::TimeToTarget, Objective::FinalFlops, Objective::CumulativeFlops] {
+        let mut run = exp.run.clone();
+        run.objective = objective;
+        let p = Problem { run, scenarios: scenarios.clone(), aggregate: terafab::model::Aggregate::Mean };
+        let Some(mut g) = gpu(p.clone()) else { return };
+        let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
+        let x = policies(&p, 256, 97);
+        let worst = compare_trajectories(&mut g, &mut cpu, &x, "guarded extreme");
+        let tol = tolerance::gpu_vs_cpu_f32(objective);
+        assert!(worst <= tol, "{objective:?}: worst {worst} > {tol}");
+        println!("guarded extreme, {objective:?}: worst |gpu - cpu f32| {worst:.3e}");
+    }
+}

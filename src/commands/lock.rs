@@ -1,5 +1,6 @@
 //! One writer per run folder: an advisory lock on `DIR/.terafab.lock` that `optimize`,
-//! `simulate` and `evaluate` hold while they write there. The OS releases it when the
+//! `simulate`, `evaluate` and `sweep` hold while they write there, and no writer in a
+//! folder that holds another kind of run. The OS releases it when the
 //! process ends, however it ends (a SIGKILL included), so a stale lock never blocks; the
 //! next writer removes the temporary files a killed one left.
 
@@ -18,8 +19,8 @@ pub struct RunLock {
     _file: File,
 }
 
-/// Which command writes: only `optimize` may write into a folder that holds an optimize
-/// run (its `run.json`); `simulate` and `evaluate` would replace that run's outputs.
+/// Which command writes: each writes only into a folder that is new or holds its own kind
+/// of run (`another_kind_of_run`), so none replaces another's outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writer {
     Optimize,
@@ -145,7 +146,15 @@ pub fn lock_run_folder(dir: &Path, writer: Writer) -> Result<RunLock> {
 /// The files each kind of writer puts in its folder (besides the lock and temp files).
 fn outputs_of(writer: Writer) -> &'static [&'static str] {
     match writer {
-        Writer::Optimize => &["run.json", "report.md", "summary.json", "best_policy.toml", "trajectory.csv"],
+        Writer::Optimize => &[
+            "run.json",
+            "report.md",
+            "summary.json",
+            "best_policy.toml",
+            "trajectory.csv",
+            "convergence.csv",
+            "config.toml",
+        ],
         Writer::Simulate => &["summary.json", "trajectory.csv"],
         Writer::Evaluate => &["policies.csv", "costs.csv"],
         Writer::Sweep => &["sweep.json", "points.csv", "report.md"],
@@ -163,12 +172,18 @@ fn another_kind_of_run(dir: &Path, writer: Writer) -> Option<String> {
     } else if has("sweep.json") || has("shards") {
         Some(Writer::Sweep)
     } else {
-        // simulate and evaluate leave no manifest: the lock file names its last writer.
-        std::fs::read_to_string(dir.join(LOCK_FILE)).ok().and_then(|holder| {
-            [Writer::Optimize, Writer::Simulate, Writer::Evaluate, Writer::Sweep]
-                .into_iter()
-                .find(|w| holder.starts_with(&format!("terafab {} ", w.name())))
-        })
+        // simulate and evaluate leave no manifest: the lock file names its last writer. It
+        // is read only when it is a plain file, and only its first bytes (a link to a FIFO
+        // or /dev/zero must not block or fill memory; `lock_run_folder` refuses it next).
+        let lock = dir.join(LOCK_FILE);
+        let plain = std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_file());
+        let holder = plain.then(|| crate::input::read_bounded(&lock, 4096).ok()).flatten().unwrap_or_default();
+        let holder = String::from_utf8_lossy(&holder);
+        [Writer::Optimize, Writer::Simulate, Writer::Evaluate, Writer::Sweep]
+            .into_iter()
+            .find(|w| holder.starts_with(&format!("terafab {} ", w.name())))
+            // A lock taken by a run that failed before writing anything holds no run.
+            .filter(|w| outputs_of(*w).iter().any(|f| has(f)))
     };
     match kind {
         Some(k) if k == writer => None,
@@ -185,7 +200,12 @@ fn another_kind_of_run(dir: &Path, writer: Writer) -> Option<String> {
             // Files of our output names that no terafab run made (the user's own).
             let clash: Vec<&str> = outputs_of(writer).iter().copied().filter(|f| has(f)).collect();
             (!clash.is_empty() && !has(LOCK_FILE)).then(|| {
-                format!("holds {} that no terafab run wrote, which `{}` would replace", clash.join(", "), writer.name())
+                format!(
+                    "holds {} with no {LOCK_FILE} marking them as a terafab run's (the user's own, or copied without \
+                     dot-files), which `{}` would replace; move them",
+                    clash.join(", "),
+                    writer.name()
+                )
             })
         }
     }
@@ -254,6 +274,21 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_file_linked_to_a_fifo_is_refused_without_reading_it() {
+        // Review: the kind of run was read from the lock file before its type was checked,
+        // so a link to a FIFO blocked and one to /dev/zero filled memory.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        std::os::unix::fs::symlink(&fifo, dir.path().join(LOCK_FILE)).unwrap();
+        let e = format!("{:#}", lock_run_folder(dir.path(), Writer::Simulate).unwrap_err());
+        assert!(e.contains("is not a regular file"), "{e}");
+        let zero = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", zero.path().join(LOCK_FILE)).unwrap();
+        assert!(lock_run_folder(zero.path(), Writer::Evaluate).is_err());
+    }
+
+    #[test]
     fn no_writer_replaces_another_kind_of_run_or_the_users_own_files() {
         // A simulate folder: optimize would replace its summary.json; evaluate may not mix in.
         let sim = tempfile::tempdir().unwrap();
@@ -273,7 +308,7 @@ mod tests {
         let own = tempfile::tempdir().unwrap();
         std::fs::write(own.path().join("report.md"), "my notes").unwrap();
         let e = format!("{:#}", lock_run_folder(own.path(), Writer::Optimize).unwrap_err());
-        assert!(e.contains("holds report.md that no terafab run wrote"), "{e}");
+        assert!(e.contains("holds report.md with no .terafab.lock marking them"), "{e}");
         assert_eq!(std::fs::read_to_string(own.path().join("report.md")).unwrap(), "my notes");
         // An output name taken by a folder is refused before the run, not after it.
         let taken = tempfile::tempdir().unwrap();

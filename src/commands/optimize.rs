@@ -215,7 +215,7 @@ fn run_folder(exp: Experiment, out: &Path, manifest: Option<Manifest>, how: RunH
             out.display()
         );
     }
-    let reporter = progress::WithEstimate::new(reporter.as_ref(), manifest.plan.budget_evals, manifest.time_seconds);
+    let reporter = progress::WithEstimate::new(reporter.as_ref(), manifest.plan.budget_evals, resumed);
     let st = pipeline::run(&mut ev, manifest.plan.clone(), Some(&ckpt), manifest.time_seconds, &reporter)?;
     let outcome = Outcome::new(&exp, &problem, &st, ev.as_ref())?;
     write_outputs(out, &exp, &outcome)?;

@@ -107,8 +107,9 @@ pub trait LaneGroup {
     fn run<V: LaneVec>(&mut self);
 }
 
-/// Runs `g` on `path`'s instructions; a path this CPU does not have (never asked for by
-/// an evaluator, which holds a supported one) runs on SSE2.
+/// Runs `g` on `path`'s instructions. Evaluators hold a path `SimdPath::supported` gave,
+/// so the SSE2 fallback below is reached only for SSE2 itself (a wider path it stood in
+/// for would hand it more candidates than its 8 lanes, which `group_costs` asserts).
 pub fn run<G: LaneGroup>(path: SimdPath, g: &mut G) {
     #[cfg(target_arch = "x86_64")]
     {

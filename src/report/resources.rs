@@ -39,12 +39,25 @@ fn kib_field(text: &str, key: &str) -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Room under this process's cgroup v2 memory limit, when it has one.
+/// Room under this process's cgroup v2 memory limits, when it has any: the least over its
+/// cgroup and every ancestor (Slurm sets the limit on the job or step and runs tasks in a
+/// child without one). `memory.current` counts reclaimable page cache, so this errs low.
 fn cgroup_room() -> Option<u64> {
     let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
     let path = cgroup.lines().find_map(|l| l.strip_prefix("0::"))?;
-    let dir = std::path::Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
-    let max: u64 = std::fs::read_to_string(dir.join("memory.max")).ok()?.trim().parse().ok()?; // "max": none
-    let current: u64 = std::fs::read_to_string(dir.join("memory.current")).ok()?.trim().parse().ok()?;
-    Some(max.saturating_sub(current))
+    let root = std::path::Path::new("/sys/fs/cgroup");
+    let mut dir = root.join(path.trim_start_matches('/'));
+    let mut least: Option<u64> = None;
+    while dir.starts_with(root) && dir != root {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok()?.trim().parse::<u64>().ok();
+        // "max" (no limit) does not parse: that level adds nothing.
+        if let (Some(max), Some(current)) = (read("memory.max"), read("memory.current")) {
+            let room = max.saturating_sub(current);
+            least = Some(least.map_or(room, |l| l.min(room)));
+        }
+        if !dir.pop() {
+            break;
+        }
+    }
+    least
 }

@@ -228,6 +228,7 @@ pub fn run(
     };
     let (started, wall_before) = (Instant::now(), st.wall_seconds);
     let deadline = time_budget.map(|t| started + std::time::Duration::from_secs_f64((t - wall_before).max(0.0)));
+    progress.time_left(time_budget.map(|t| (t - wall_before).max(0.0)));
     let save = |st: &mut RunState| {
         st.wall_seconds = wall_before + started.elapsed().as_secs_f64();
         checkpoints.map_or(Ok(()), |c| c.save(st))

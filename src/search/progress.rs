@@ -16,6 +16,9 @@ pub trait Progress: Sync {
     /// A one-off message (a fallback, a skipped stage).
     fn note(&self, message: &str);
     fn finish(&self) {}
+    /// The run's wall-clock limit left to this session, once the pipeline knows it (a
+    /// resumed run has used some): `None` when the run has none.
+    fn time_left(&self, _seconds: Option<f64>) {}
 }
 
 /// Says nothing (`--quiet`, tests).
@@ -138,7 +141,8 @@ impl Progress for PlainLog {
 pub struct WithEstimate<'a> {
     inner: &'a dyn Progress,
     budget: u64,
-    time_limit_s: Option<f64>,
+    /// Whether this process continues a run (`--resume`), which takes no --time or --budget.
+    resumed: bool,
     start: Instant,
     state: Mutex<EstimateState>,
 }
@@ -147,6 +151,8 @@ pub struct WithEstimate<'a> {
 struct EstimateState {
     first_evals: Option<u64>,
     judged: bool,
+    /// The time limit left to this session ([`Progress::time_left`]).
+    time_left_s: Option<f64>,
 }
 
 /// Seconds of this process's run before its pace is judged.
@@ -156,13 +162,13 @@ const LONG_RUN_SECONDS: f64 = 3600.0;
 
 impl std::fmt::Debug for WithEstimate<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WithEstimate").field("budget", &self.budget).field("time_limit_s", &self.time_limit_s).finish()
+        f.debug_struct("WithEstimate").field("budget", &self.budget).field("resumed", &self.resumed).finish()
     }
 }
 
 impl<'a> WithEstimate<'a> {
-    pub fn new(inner: &'a dyn Progress, budget: u64, time_limit_s: Option<f64>) -> Self {
-        WithEstimate { inner, budget, time_limit_s, start: Instant::now(), state: Mutex::new(EstimateState::default()) }
+    pub fn new(inner: &'a dyn Progress, budget: u64, resumed: bool) -> Self {
+        WithEstimate { inner, budget, resumed, start: Instant::now(), state: Mutex::new(EstimateState::default()) }
     }
 }
 
@@ -198,16 +204,24 @@ impl Progress for WithEstimate<'_> {
             return;
         }
         g.judged = true;
-        if let Some(total) = long_run_seconds(elapsed, evals - first, evals, self.budget, self.time_limit_s) {
+        if let Some(total) = long_run_seconds(elapsed, evals - first, evals, self.budget, g.time_left_s) {
+            let how = if self.resumed {
+                "stop it and continue with --resume"
+            } else {
+                "stop it and continue with --resume, or start again capped with --time or --budget"
+            };
             self.inner.note(&format!(
-                "this run will take about {:.1} hours at this pace ({:.0} evaluations/s, {} of {} left); it \
-                 checkpoints as it goes: stop it and continue with --resume, or cap it with --time or --budget",
+                "this session of the run will take about {:.1} hours at this pace ({:.0} evaluations/s, {} of {} \
+                 left); it checkpoints as it goes: {how}",
                 total / 3600.0,
                 (evals - first) as f64 / elapsed,
                 self.budget.saturating_sub(evals),
                 self.budget
             ));
         }
+    }
+    fn time_left(&self, seconds: Option<f64>) {
+        self.state.lock().unwrap().time_left_s = seconds;
     }
     fn note(&self, message: &str) {
         self.inner.note(message);
@@ -281,7 +295,7 @@ mod tests {
     #[test]
     fn the_estimate_is_said_once_through_the_reporter() {
         let notes = Notes::default();
-        let p = WithEstimate::new(&notes, 1_000_000_000, None);
+        let p = WithEstimate::new(&notes, 1_000_000_000, false);
         // Pretend the first MEASURE_SECONDS have passed.
         let p = WithEstimate { start: Instant::now() - Duration::from_secs(20), ..p };
         p.update(0, 1.0);
@@ -290,5 +304,26 @@ mod tests {
         let notes = notes.0.lock().unwrap();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("hours at this pace") && notes[0].contains("--resume"), "{}", notes[0]);
+    }
+
+    #[test]
+    fn a_resumed_run_is_judged_on_the_time_limit_it_has_left() {
+        let notes = Notes::default();
+        let p = WithEstimate::new(&notes, 1_000_000_000, true);
+        let p = WithEstimate { start: Instant::now() - Duration::from_secs(20), ..p };
+        // 7,000 s of a 7,200 s limit were used before this session.
+        p.time_left(Some(200.0));
+        p.update(0, 1.0);
+        p.update(100, 1.0);
+        assert!(notes.0.lock().unwrap().is_empty(), "{:?}", notes.0.lock().unwrap());
+        let notes = Notes::default();
+        let p = WithEstimate {
+            start: Instant::now() - Duration::from_secs(20),
+            ..WithEstimate::new(&notes, 1 << 40, true)
+        };
+        p.update(0, 1.0);
+        p.update(100, 1.0);
+        let said = notes.0.lock().unwrap();
+        assert!(said[0].contains("continue with --resume") && !said[0].contains("--budget"), "{}", said[0]);
     }
 }

@@ -46,7 +46,8 @@ pub fn materialize(
     let name = format!("sweep-point-{index}");
     // The config error's line and column would point into the generated text, not a
     // file the user has: its message names the key and the value.
-    let exp = config::parse(&text, &format!("{} point {index}", spec.path), &name).map_err(|e| bad(e.message))?;
+    let exp = config::parse(&text, &format!("{} point {index}", spec.path), &name)
+        .map_err(|e| bad(crate::input::shorten_words(&e.message)))?;
     Ok((text, exp))
 }
 

@@ -100,10 +100,20 @@ impl Factor {
     fn number(&self, x: f64) -> toml::Value {
         if self.integer { toml::Value::Integer(x.round() as i64) } else { toml::Value::Float(x) }
     }
-    /// The value at `u` in [0, 1] of the range (linear or log).
+    /// The value at `u` in [0, 1] of the range (linear or log). On a scenario parameter
+    /// whose range is 0 or at least a floor (`Bounds::min_positive`), a value that falls
+    /// between them moves to the nearer of the two, as sampled scenarios do: a range from
+    /// 0 would otherwise make points `check` refuses.
     pub fn at_unit(&self, u: f64) -> toml::Value {
         let (lo, hi) = (self.low.unwrap_or(0.0), self.high.unwrap_or(1.0));
-        self.number(if self.log { lo * (hi / lo).powf(u) } else { lo + u * (hi - lo) })
+        let x = if self.log { lo * (hi / lo).powf(u) } else { lo + u * (hi - lo) };
+        let param = match self.path.as_slice() {
+            [section, key] => crate::model::PARAM_SPECS.iter().find(|s| s.section == section && s.key == key),
+            _ => None,
+        };
+        self.number(
+            param.map_or(x, |spec| if spec.bounds.contains(x) || x <= 0.0 { x } else { spec.bounds.nearest(x) }),
+        )
     }
     pub fn nominal_value(&self) -> toml::Value {
         self.nominal.clone().or_else(|| self.base.clone()).unwrap_or(toml::Value::Float(f64::NAN))
@@ -532,6 +542,28 @@ fn factor(rf: RawFactor, design: DesignKind, base: &toml::Table) -> Result<Facto
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_range_from_0_never_lands_between_0_and_the_parameters_floor() {
+        // initial.cash_busd takes 0 or at least 0.02 (model version 5).
+        let f = Factor {
+            key: "initial.cash_busd".into(),
+            path: vec!["initial".into(), "cash_busd".into()],
+            values: vec![],
+            low: Some(0.0),
+            high: Some(100.0),
+            nominal: None,
+            steps: None,
+            log: false,
+            integer: false,
+            base: None,
+        };
+        assert_eq!(f.at_unit(0.0), toml::Value::Float(0.0));
+        assert_eq!(f.at_unit(0.00005), toml::Value::Float(0.0)); // 0.005: nearer 0
+        assert_eq!(f.at_unit(0.00015), toml::Value::Float(0.02)); // 0.015: nearer the floor
+        assert_eq!(f.at_unit(0.5), toml::Value::Float(50.0));
+    }
+
     use super::*;
 
     #[test]
