@@ -518,3 +518,23 @@ fn an_output_folder_under_a_file_is_bad_input() {
         "cannot create the folder",
     );
 }
+
+#[test]
+fn model_version_5_recosts_the_version_4_default_answer_bit_for_bit() {
+    // Version 5's guards (the revenue cap, the learning floor, the gap above 0) change only
+    // configs at the edge of the accepted ranges: the default run's answer, found and
+    // saved under version 4, re-costs to exactly its summary's best_cost.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/default-run-v4-diagonal/summary.json").unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("recost");
+    terafab()
+        .args(["simulate", "--policy", "docs/default-run-v4-diagonal/best_policy.toml", "--scenario", "all", "-q"])
+        .args(["--out", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let now: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(now["aggregate_cost"].as_f64(), saved["best_cost"].as_f64(), "{}", now["aggregate_cost"]);
+    assert_eq!(now["model_version"], terafab::model::MODEL_VERSION);
+}
