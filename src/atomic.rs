@@ -39,10 +39,10 @@ impl AtomicFile {
     pub fn commit(self) -> anyhow::Result<()> {
         let path = self.path;
         let context = || format!("cannot write {}", path.display());
-        let plain = |e: std::io::Error| {
-            e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string())
-        };
-        let tmp = self.writer.into_inner().map_err(|e| anyhow::anyhow!("{}: {}", context(), plain(e.into_error())))?;
+        let tmp = self
+            .writer
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("{}: {}", context(), without_temp_name(&e.into_error())))?;
         tmp.as_file().sync_all().with_context(context)?;
         tmp.persist(&path).map_err(|e| e.error).with_context(context)?;
         Ok(())
@@ -53,10 +53,14 @@ impl AtomicFile {
     /// An error writing the temporary file, told by the file the user asked for (the
     /// temporary's name, which tempfile puts in its errors, means nothing to them).
     fn named(&self, e: std::io::Error) -> std::io::Error {
-        let plain =
-            e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string());
-        std::io::Error::new(e.kind(), format!("cannot write {}: {plain}", self.path.display()))
+        std::io::Error::new(e.kind(), format!("cannot write {}: {}", self.path.display(), without_temp_name(&e)))
     }
+}
+
+/// An I/O error's text without the path tempfile adds to it (an OS error says only what
+/// went wrong: "No space left on device (os error 28)").
+fn without_temp_name(e: &std::io::Error) -> String {
+    e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string())
 }
 
 impl Write for AtomicFile {

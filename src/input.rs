@@ -82,15 +82,22 @@ pub fn shorten_words(message: &str) -> String {
     out
 }
 
+/// 1-based line and column of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
 /// [`read_bounded`], as UTF-8 text.
 pub fn read_bounded_text(path: &Path, max_bytes: u64) -> Result<String, String> {
     let bytes = read_bounded(path, max_bytes)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let before = &e.as_bytes()[..at];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        // The bytes before `at` are valid UTF-8 (that is what valid_up_to says).
+        let before = String::from_utf8_lossy(&e.as_bytes()[..at]);
+        let (line, col) = line_col(&before, before.len());
         format!("{line}:{col}: is not UTF-8 text (byte {} is not valid UTF-8); save it as UTF-8", at + 1)
     })
 }

@@ -185,29 +185,18 @@ fn another_kind_of_run(dir: &Path, writer: Writer) -> Option<String> {
             // A lock taken by a run that failed before writing anything holds no run.
             .filter(|w| outputs_of(*w).iter().any(|f| has(f)))
     };
+    let clash = outputs_of(writer).iter().copied().filter(|f| has(f)).collect::<Vec<_>>().join(", ");
+    let (me, them) = (writer.name(), kind.map(Writer::name).unwrap_or_default());
     match kind {
         Some(k) if k == writer => None,
-        Some(k) => {
-            let clash: Vec<&str> = outputs_of(writer).iter().copied().filter(|f| has(f)).collect();
-            let what = if clash.is_empty() { String::new() } else { format!(", whose {} ", clash.join(", ")) };
-            Some(if what.is_empty() {
-                format!("holds a `terafab {}` run, not a `{}` one", k.name(), writer.name())
-            } else {
-                format!("holds a `terafab {}` run{what}`{}` would replace", k.name(), writer.name())
-            })
-        }
-        None => {
-            // Files of our output names that no terafab run made (the user's own).
-            let clash: Vec<&str> = outputs_of(writer).iter().copied().filter(|f| has(f)).collect();
-            (!clash.is_empty() && !has(LOCK_FILE)).then(|| {
-                format!(
-                    "holds {} with no {LOCK_FILE} marking them as a terafab run's (the user's own, or copied without \
-                     dot-files), which `{}` would replace; move them",
-                    clash.join(", "),
-                    writer.name()
-                )
-            })
-        }
+        Some(_) if clash.is_empty() => Some(format!("holds a `terafab {them}` run, not a `{me}` one")),
+        Some(_) => Some(format!("holds a `terafab {them}` run, whose {clash} `{me}` would replace")),
+        // Files of our output names that no terafab run made (the user's own).
+        None if clash.is_empty() || has(LOCK_FILE) => None,
+        None => Some(format!(
+            "holds {clash} with no {LOCK_FILE} marking them as a terafab run's (the user's own, or copied without \
+             dot-files), which `{me}` would replace; move them"
+        )),
     }
 }
 
@@ -257,9 +246,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         let file = dir.path().join("afile");
         std::fs::write(&file, "x").unwrap();
-        assert!(
-            format!("{:#}", lock_run_folder(&file, Writer::Simulate).unwrap_err()).contains("is a file, not a folder")
-        );
+        assert!(refusal(&file, Writer::Simulate).contains("is a file, not a folder"));
     }
 
     #[test]
@@ -281,11 +268,16 @@ mod tests {
         let fifo = dir.path().join("fifo");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
         std::os::unix::fs::symlink(&fifo, dir.path().join(LOCK_FILE)).unwrap();
-        let e = format!("{:#}", lock_run_folder(dir.path(), Writer::Simulate).unwrap_err());
+        let e = refusal(dir.path(), Writer::Simulate);
         assert!(e.contains("is not a regular file"), "{e}");
         let zero = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("/dev/zero", zero.path().join(LOCK_FILE)).unwrap();
         assert!(lock_run_folder(zero.path(), Writer::Evaluate).is_err());
+    }
+
+    /// The refusal `writer` gets in `dir`, as the user reads it.
+    fn refusal(dir: &Path, writer: Writer) -> String {
+        format!("{:#}", lock_run_folder(dir, writer).unwrap_err())
     }
 
     #[test]
@@ -294,30 +286,30 @@ mod tests {
         let sim = tempfile::tempdir().unwrap();
         drop(lock_run_folder(sim.path(), Writer::Simulate).unwrap());
         std::fs::write(sim.path().join("summary.json"), "{}").unwrap();
-        let e = format!("{:#}", lock_run_folder(sim.path(), Writer::Optimize).unwrap_err());
+        let e = refusal(sim.path(), Writer::Optimize);
         assert!(e.contains("holds a `terafab simulate` run, whose summary.json `optimize` would replace"), "{e}");
-        assert!(format!("{:#}", lock_run_folder(sim.path(), Writer::Evaluate).unwrap_err()).contains("simulate"));
+        assert!(refusal(sim.path(), Writer::Evaluate).contains("simulate"));
         // Running simulate again there replaces its own outputs, as it means to.
         drop(lock_run_folder(sim.path(), Writer::Simulate).unwrap());
         // A sweep folder.
         let sweep = tempfile::tempdir().unwrap();
         std::fs::write(sweep.path().join("sweep.json"), "{}").unwrap();
-        let e = format!("{:#}", lock_run_folder(sweep.path(), Writer::Evaluate).unwrap_err());
+        let e = refusal(sweep.path(), Writer::Evaluate);
         assert!(e.contains("holds a `terafab sweep` run"), "{e}");
         // The user's own report.md, never written by terafab.
         let own = tempfile::tempdir().unwrap();
         std::fs::write(own.path().join("report.md"), "my notes").unwrap();
-        let e = format!("{:#}", lock_run_folder(own.path(), Writer::Optimize).unwrap_err());
+        let e = refusal(own.path(), Writer::Optimize);
         assert!(e.contains("holds report.md with no .terafab.lock marking them"), "{e}");
         assert_eq!(std::fs::read_to_string(own.path().join("report.md")).unwrap(), "my notes");
         // An output name taken by a folder is refused before the run, not after it.
         let taken = tempfile::tempdir().unwrap();
         std::fs::create_dir(taken.path().join("summary.json")).unwrap();
-        let e = format!("{:#}", lock_run_folder(taken.path(), Writer::Simulate).unwrap_err());
+        let e = refusal(taken.path(), Writer::Simulate);
         assert!(e.contains("summary.json is not a regular file"), "{e}");
         let taken = tempfile::tempdir().unwrap();
         std::fs::write(taken.path().join("checkpoint"), "x").unwrap();
-        let e = format!("{:#}", lock_run_folder(taken.path(), Writer::Optimize).unwrap_err());
+        let e = refusal(taken.path(), Writer::Optimize);
         assert!(e.contains("checkpoint is not a folder"), "{e}");
         // Other files are the user's business.
         let other = tempfile::tempdir().unwrap();

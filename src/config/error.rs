@@ -26,13 +26,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// 1-based line and column of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
+pub use crate::input::line_col;
 
 /// The key a byte offset of a TOML text falls on, as `section.key` (or `section."a.b"`),
 /// and the value written after its `=` (cut by [`crate::input::shorten`]). Read

@@ -525,6 +525,11 @@ pub fn cross_rule_problem(p: &Params<f64>) -> Option<String> {
 /// The most evaluations a run may ask for, in the config or with `--budget` (2^40: weeks
 /// on the fastest device measured).
 pub const MAX_BUDGET_EVALS: u64 = 1 << 40;
+/// The largest `search.population`, `search.seeds_from_screening` and
+/// `search.population_runs` a config takes; a resumed run's saved plan is held to them too.
+pub const MAX_POPULATION: usize = 1 << 20;
+pub const MAX_SEEDS_FROM_SCREENING: usize = 4096;
+pub const MAX_POPULATION_RUNS: usize = 64;
 
 /// A run's wall-clock limit, seconds: `search.time_seconds`, `--time` and a resumed
 /// run.json all take this range (below it no chunk of work finishes).
@@ -714,9 +719,15 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         screening_samples: cx
             .opt_int(&s.screening_samples, "search.screening_samples", 1, 1 << 30)?
             .map(|v| v as usize),
-        seeds_from_screening: cx.int(&s.seeds_from_screening, "search.seeds_from_screening", 8, 1, 4096)? as usize,
+        seeds_from_screening: cx.int(
+            &s.seeds_from_screening,
+            "search.seeds_from_screening",
+            8,
+            1,
+            MAX_SEEDS_FROM_SCREENING as i64,
+        )? as usize,
         solver,
-        population: cx.opt_int(&s.population, "search.population", 4, 1 << 20)?.map(|v| v as usize),
+        population: cx.opt_int(&s.population, "search.population", 4, MAX_POPULATION as i64)?.map(|v| v as usize),
         budget_evals: cx.opt_int(&s.budget_evals, "search.budget_evals", 1, MAX_BUDGET_EVALS as i64)?.map(|v| v as u64),
         time_seconds: s
             .time_seconds
@@ -727,8 +738,13 @@ fn parse_search(cx: &Ctx, raw: &RawConfig) -> Result<SearchSettings, ConfigError
         polish_evals: cx.int(&s.polish_evals, "search.polish_evals", 2_000, 0, 1 << 40)? as u64,
         compare_random: s.compare_random.unwrap_or(true),
         step_size: cx.float(&s.step_size, "search.step_size", 0.5, 0.01, 20.0)?,
-        population_runs: cx.int(&s.population_runs, "search.population_runs", DEFAULT_POPULATION_RUNS as i64, 1, 64)?
-            as usize,
+        population_runs: cx.int(
+            &s.population_runs,
+            "search.population_runs",
+            DEFAULT_POPULATION_RUNS as i64,
+            1,
+            MAX_POPULATION_RUNS as i64,
+        )? as usize,
         covariance: match cx.choice(&s.covariance, "search.covariance", "diagonal", &["diagonal", "full"])?.as_str() {
             "full" => CmaCovariance::Full,
             _ => CmaCovariance::Diagonal,

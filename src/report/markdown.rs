@@ -143,9 +143,17 @@ fn confidence(s: &mut String, o: &Outcome) {
                 );
             }
         }
+        // The rule weighs the nominal sustained level too: say how far apart that is.
+        let level_gap = match (&sp.best, &sp.median) {
+            (Some(b), Some(m)) if b.sustained_gw_per_year.abs() > 0.0 => format!(
+                " and {:.1}% apart in nominal sustained level",
+                100.0 * (b.sustained_gw_per_year - m.sustained_gw_per_year).abs() / b.sustained_gw_per_year.abs()
+            ),
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "\nThe median search is {:.2}% above the best in cost: {}",
+            "\nThe median search is {:.2}% above the best in cost{level_gap}: {}",
             100.0 * sp.median_gap,
             if sp.converged {
                 "within 1% in cost and sustained level, so the search is **converged**; more budget is unlikely to move \

@@ -73,9 +73,9 @@ impl Plan {
             (self.budget_evals > crate::config::MAX_BUDGET_EVALS, "budget_evals is above 2^40"),
             (self.polish_evals > crate::config::MAX_BUDGET_EVALS, "polish_evals is above 2^40"),
             (self.seed > i64::MAX as u64, "seed is above 2^63 - 1"),
-            (self.population > 1 << 20, "population is above 2^20"),
-            (self.seeds_from_screening > 4096, "seeds_from_screening is above 4096"),
-            (self.population_runs > 64, "population_runs is above 64"),
+            (self.population > crate::config::MAX_POPULATION, "population is above 2^20"),
+            (self.seeds_from_screening > crate::config::MAX_SEEDS_FROM_SCREENING, "seeds_from_screening is above 4096"),
+            (self.population_runs > crate::config::MAX_POPULATION_RUNS, "population_runs is above 64"),
             (self.sweep_chunk > 1 << 24, "sweep_chunk is above 2^24"),
         ];
         bad.iter().find(|(b, _)| *b).map(|(_, why)| why.to_string())
