@@ -22,6 +22,11 @@ struct Run {
     system_basis: u32,
     // Candidates in this dispatch.
     n_candidates: u32,
+    // objective.retreat_months_per_doubling, and padding to a multiple of 16 bytes.
+    retreat_months: f32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> run: Run;
@@ -142,6 +147,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var i = 0u; i < MAX_SUSTAIN; i++) { sustain_ring[i] = 0.0; }
     var sustained_gw = 0.0;
     var best_sustained_gw = 0.0;
+    var retreat_doubling_months = 0.0;
     var al: array<f32, ALLOC_PER_KNOT>;
     // The two knots the current month lies between, read from the policy buffer only when
     // the month crosses a knot (the same month for every invocation): storage reads are
@@ -376,16 +382,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let first = f32(month + 1u - run.sustain);
             time_to_target_months = time_to_target_months + hit * (first + within - time_to_target_months);
             reached = max(reached, hit);
+            let floor = run.target_gw * RETREAT_FLOOR_OF_TARGET;
+            let depth = log(max(best_sustained_gw, floor) / max(window, floor)) / LN2;
+            retreat_doubling_months = retreat_doubling_months + (1.0 - reached) * depth;
         }
     }
 
     // Objectives (objective.rs: cost).
     var cost: f32;
     if (run.objective == 0u) {
-        let best = max(best_sustained_gw, run.target_gw * 9.094947017729282e-13);
+        let best = max(best_sustained_gw, run.target_gw * LEVEL_FLOOR_OF_TARGET);
         let doublings_short = log(run.target_gw / best) / LN2;
         let missed = run.last_confirmable + run.penalty_months * max(doublings_short, 0.0);
-        cost = select_ge(reached, 0.5, time_to_target_months, missed);
+        cost = select_ge(reached, 0.5, time_to_target_months, missed) + run.retreat_months * retreat_doubling_months;
     } else if (run.objective == 1u) {
         cost = -(log(max(flops_ground_eflops + flops_space_eflops, 1e-18)) / LN10 + 18.0);
     } else {

@@ -520,21 +520,36 @@ fn an_output_folder_under_a_file_is_bad_input() {
 }
 
 #[test]
-fn model_version_5_recosts_the_version_4_default_answer_bit_for_bit() {
+fn with_the_retreat_charge_off_version_6_recosts_the_version_4_default_answer_bit_for_bit() {
     // Version 5's guards (the revenue cap, the learning floor, the gap above 0) change only
-    // configs at the edge of the accepted ranges: the default run's answer, found and
-    // saved under version 4, re-costs to exactly its summary's best_cost.
+    // configs at the edge of the accepted ranges, and version 6 adds only the retreat
+    // charge: with objective.retreat_months_per_doubling = 0 the default run's answer,
+    // found and saved under version 4, re-costs to exactly its summary's best_cost. With
+    // the default charge it costs far more: it holds its cash for 15 months (README).
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("docs/default-run-v4-diagonal/summary.json").unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("recost");
-    terafab()
-        .args(["simulate", "--policy", "docs/default-run-v4-diagonal/best_policy.toml", "--scenario", "all", "-q"])
-        .args(["--out", out.to_str().unwrap()])
-        .assert()
-        .success();
-    let now: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let default = std::fs::read_to_string("configs/terafab.toml").unwrap();
+    let off = default.replace("retreat_months_per_doubling = 1.0 ", "retreat_months_per_doubling = 0.0 ");
+    assert_ne!(off, default, "the default config states the charge");
+    let recost = |config: &str, name: &str| -> serde_json::Value {
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, config).unwrap();
+        let out = dir.path().join(name);
+        terafab()
+            .args(["simulate", "--policy", "docs/default-run-v4-diagonal/best_policy.toml", "--scenario", "all", "-q"])
+            .arg(&path)
+            .args(["--out", out.to_str().unwrap()])
+            .assert()
+            .success();
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+    };
+    let now = recost(&off, "off");
     assert_eq!(now["aggregate_cost"].as_f64(), saved["best_cost"].as_f64(), "{}", now["aggregate_cost"]);
     assert_eq!(now["model_version"], terafab::model::MODEL_VERSION);
+    assert_eq!(now["retreat_months"].as_f64(), Some(0.0));
+    let charged = recost(&default, "on");
+    let (on, was) = (charged["aggregate_cost"].as_f64().unwrap(), saved["best_cost"].as_f64().unwrap());
+    assert!(on > was + 100.0, "the 15-month hold is charged: {on} against {was}");
+    assert!(charged["retreat_months"].as_f64().unwrap() > 100.0, "{}", charged["retreat_months"]);
 }

@@ -33,11 +33,12 @@ fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
 }
 
 /// Element-wise comparison that reports index, actual, expected, difference, tolerance.
-fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64) -> f64 {
+/// `tol` is the objective's bound, widened per trajectory by `tolerance::at_cost`.
+fn assert_close(what: &str, objective: Objective, actual: &[f64], expected: &[f64], tol: f64) -> f64 {
     assert_eq!(actual.len(), expected.len());
     let mut worst: f64 = 0.0;
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        let d = (a - e).abs();
+        let (d, tol) = ((a - e).abs(), tolerance::at_cost(objective, tol, *e));
         assert!(d <= tol, "{what}: index {i}: actual {a}, expected {e}, |difference| {d} > tolerance {tol}");
         worst = worst.max(d);
     }
@@ -51,7 +52,8 @@ fn compare_trajectories(g: &mut GpuEvaluator, cpu: &mut CpuEvaluator, x: &[f64],
     let (mut a, mut e) = (vec![f64::NAN; n], vec![f64::NAN; n]);
     g.trajectory_costs(x, &mut a).unwrap();
     cpu.trajectory_costs(x, &mut e).unwrap();
-    assert_close(what, &a, &e, tolerance::gpu_vs_cpu_f32(g.problem().run.objective))
+    let objective = g.problem().run.objective;
+    assert_close(what, objective, &a, &e, tolerance::gpu_vs_cpu_f32(objective))
 }
 
 #[test]
@@ -98,7 +100,13 @@ fn aggregates_match_cpu_f32() {
             let (mut a, mut e) = (vec![f64::NAN; 625], vec![f64::NAN; 625]);
             g.evaluate(&x, &mut a).unwrap();
             cpu.evaluate(&x, &mut e).unwrap();
-            assert_close(&format!("{objective:?} {aggregate}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective));
+            assert_close(
+                &format!("{objective:?} {aggregate}"),
+                objective,
+                &a,
+                &e,
+                tolerance::gpu_vs_cpu_f32(objective),
+            );
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The sustained target (issue: "The answer: a sustained 1 TW/yr"): a hoard-and-burst
-//! deployment never beats a steady one that holds a higher level, the cost is continuous
-//! in the target, and the kernel's streaming accumulators agree with the definition
-//! computed after the fact.
+//! deployment never beats a steady one that holds a higher level, a hold before the scored
+//! window is charged what it lasts (the retreat charge), the cost is continuous in the
+//! target, and the kernel's streaming accumulators agree with the definition computed
+//! after the fact.
 
 mod common;
 
@@ -13,6 +14,11 @@ use terafab::model::{Objective, Params, RunSpec, State, simulate};
 /// The cost under `time_to_target` of a deployment series (GW per month), run through
 /// the very accumulators the monthly step uses.
 fn cost_of(monthly_gw: &[f64], target: f64, sustain: usize) -> (f64, State<f64>) {
+    cost_with_retreat(monthly_gw, target, sustain, 1.0)
+}
+
+/// [`cost_of`] with the retreat charge's weight (`objective.retreat_months_per_doubling`).
+fn cost_with_retreat(monthly_gw: &[f64], target: f64, sustain: usize, retreat: f64) -> (f64, State<f64>) {
     let mut s = State::initial(&Params::defaults());
     let t = Target { gw_per_year: target, sustain_months: sustain, system_basis: false };
     for (m, &d) in monthly_gw.iter().enumerate() {
@@ -23,6 +29,7 @@ fn cost_of(monthly_gw: &[f64], target: f64, sustain: usize) -> (f64, State<f64>)
         last_confirmable_month: (monthly_gw.len() + 1 - sustain) as f64,
         target_gw_per_year: target,
         penalty_months_per_doubling: 24.0,
+        retreat_months_per_doubling: retreat,
     };
     (cost(&s, &spec), s)
 }
@@ -104,6 +111,92 @@ fn the_cost_is_continuous_in_the_target() {
     assert!(worst.0 < BOUND_MONTHS, "the cost jumps by {} months at a target of {} GW/yr", worst.0, worst.1);
 }
 
+/// The trailing 12-month deployment of a monthly series.
+fn trailing(v: &[f64]) -> Vec<f64> {
+    (0..v.len()).map(|m| v[m.saturating_sub(11)..=m].iter().sum()).collect()
+}
+
+/// Grow: 2% more a month for 240 months. Hold then burst: the same until month 190, next
+/// to nothing for 25 months (the cash saved), then 1.3x grow's last month for the last 25:
+/// the shape the default run's best policy took at model version 5.
+fn grow_and_hold() -> (Vec<f64>, Vec<f64>) {
+    let grow: Vec<f64> = (0..240).map(|m| 1.02f64.powi(m)).collect();
+    let burst = 1.3 * grow[239];
+    let hold: Vec<f64> = (0..240)
+        .map(|m| {
+            if m < 190 {
+                grow[m]
+            } else if m < 215 {
+                1e-3
+            } else {
+                burst
+            }
+        })
+        .collect();
+    (grow, hold)
+}
+
+#[test]
+fn a_hold_before_the_scored_window_is_charged_what_it_lasts() {
+    let (grow, hold) = grow_and_hold();
+    let target = 1e6; // missed by both: the branch the default run is in
+    let (lg, lh) = (Levels::of(&trailing(&grow), 12, target), Levels::of(&trailing(&hold), 12, target));
+    assert!(lh.sustained_gw_per_year > 1.2 * lg.sustained_gw_per_year, "the hold sustains more at the end");
+    assert!(lh.peak_ratio() < 1.3, "and passes the peak-over-sustained check: {}", lh.peak_ratio());
+    // Without the charge (DECISIONS' formula alone) the hold scores better ...
+    let (g0, _) = cost_with_retreat(&grow, target, 12, 0.0);
+    let (h0, _) = cost_with_retreat(&hold, target, 12, 0.0);
+    println!("retreat charge off: grow {g0:.2}, hold {h0:.2}");
+    assert!(h0 < g0, "the sustained-target formula alone prefers the hold: {h0} vs {g0}");
+    // ... with it, the steady one does, and the charge is the definition's sum.
+    let (g1, sg) = cost_of(&grow, target, 12);
+    let (h1, sh) = cost_of(&hold, target, 12);
+    println!(
+        "retreat charge on: grow {g1:.2}, hold {h1:.2} (retreat {:.1} doubling-months)",
+        sh.retreat_doubling_months
+    );
+    assert!(g1 < h1, "the steady one must win once the retreat counts: {g1} vs {h1}");
+    assert_eq!(sg.retreat_doubling_months, 0.0, "a level that never falls is not charged");
+    assert_eq!(g1, g0, "so its cost is the sustained-target formula's, bit for bit");
+    let s = sustained_levels(&trailing(&hold), 12);
+    let mut best = 0.0f64;
+    let by_definition: f64 = s
+        .iter()
+        .map(|&x| {
+            best = best.max(x);
+            (best.max(target * 2f64.powi(-20)) / x.max(target * 2f64.powi(-20))).log2()
+        })
+        .sum();
+    assert!((sh.retreat_doubling_months - by_definition).abs() < 1e-9 * by_definition, "{by_definition}");
+    assert!((h1 - h0 - by_definition).abs() < 1e-9 * h1, "one month per doubling-month");
+}
+
+/// With a retreat in the series (a dip, then growth again), the cost stays continuous as
+/// the target crosses from reached to missed: the month that reaches the target holds the
+/// best level so far, so it adds no charge as the sum stops there.
+#[test]
+fn the_cost_with_a_retreat_is_continuous_in_the_target() {
+    let dip: Vec<f64> = (0..120).map(|m| if (40..55).contains(&m) { 0.3 } else { 1.04f64.powi(m) }).collect();
+    let best = sustained_levels(&trailing(&dip), 12).into_iter().fold(0.0, f64::max);
+    let (mut worst, mut at, mut previous) = (0.0f64, 0.0, None::<f64>);
+    for step in 0..=2000 {
+        let target = best * (0.05 + 1.5 * step as f64 / 2000.0);
+        let (c, s) = cost_of(&dip, target, 12);
+        if target < best * 0.9 {
+            assert!(s.retreat_doubling_months > 0.0 || s.reached == 1.0);
+        }
+        if let Some(p) = previous
+            && (c - p).abs() > worst
+        {
+            (worst, at) = ((c - p).abs(), target / best);
+        }
+        previous = Some(c);
+    }
+    println!("largest change between neighbouring targets: {worst:.4} months, at {at:.3} x the best level");
+    assert!(worst < 0.5, "the cost jumps by {worst} months at {at} x the best sustained level");
+    assert!(cost_of(&dip, best * 2.0, 12).1.retreat_doubling_months > 10.0, "the dip is charged when missed");
+}
+
 /// The largest change of cost allowed between targets 1 GW/yr apart. Growth of ~8% a
 /// month moves the crossing by ~1/(100 x 0.08) of a month per GW/yr at 100 GW/yr; the
 /// penalty branch moves by 24 x log2(1 + 1/800) = 0.04 months.
@@ -124,6 +217,18 @@ fn the_streaming_accumulators_agree_with_the_definition() {
             let best = s.iter().copied().fold(0.0, f64::max);
             let fs = &t.final_state;
             assert!((fs.best_sustained_gw - best).abs() <= 1e-12 * best.max(1.0), "case {case} L {sustain}");
+            let reach = s.iter().position(|&x| x >= 5.0).unwrap_or(s.len());
+            let mut so_far = 0.0f64;
+            let floor = 5.0 * 2f64.powi(-20);
+            let retreat: f64 = s[..reach]
+                .iter()
+                .map(|&x| {
+                    so_far = so_far.max(x);
+                    (so_far.max(floor) / x.max(floor)).log2()
+                })
+                .sum();
+            let got = fs.retreat_doubling_months;
+            assert!((got - retreat).abs() <= 1e-9 * retreat.max(1.0), "case {case} L {sustain}: {got} vs {retreat}");
             match s.iter().position(|&x| x >= 5.0) {
                 Some(i) => {
                     assert_eq!(fs.reached, 1.0, "case {case} L {sustain}");

@@ -46,7 +46,7 @@ fn every_path_within(p: &Problem, x: &[f64], reference: &[f64], tol: f64, what: 
         let simd = on_path(p, Precision::Simd, Some(path), x);
         let mut worst: f64 = 0.0;
         for (i, (a, e)) in simd.iter().zip(reference).enumerate() {
-            let d = (a - e).abs();
+            let (d, tol) = ((a - e).abs(), tolerance::at_cost(p.run.objective, tol, *e));
             assert!(d <= tol, "{what} on {path:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}");
             worst = worst.max(d);
         }

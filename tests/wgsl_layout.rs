@@ -66,7 +66,11 @@ fn run_uniform_matches_the_wgsl_struct() {
             "sustain",
             "last_confirmable",
             "system_basis",
-            "n_candidates"
+            "n_candidates",
+            "retreat_months",
+            "pad0",
+            "pad1",
+            "pad2"
         ]
     );
     for (i, (_, offset)) in members.iter().enumerate() {

@@ -382,6 +382,13 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         0.0,
         1e4,
     )?;
+    let retreat = cx.float(
+        &obj.and_then(|o| o.retreat_months_per_doubling.clone()),
+        "objective.retreat_months_per_doubling",
+        1.0,
+        0.0,
+        1e4,
+    )?;
     let sustain = cx.int(
         &obj.and_then(|o| o.sustain_months.clone()),
         "objective.sustain_months",
@@ -408,6 +415,7 @@ pub fn parse(text: &str, file: &str, name: &str) -> Result<Experiment, ConfigErr
         sustain_months: sustain,
         system_basis: basis == "system",
         penalty_months_per_doubling: penalty,
+        retreat_months_per_doubling: retreat,
         funding_busd_per_month: funding,
     };
 

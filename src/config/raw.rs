@@ -74,6 +74,7 @@ pub struct RawObjective {
     pub sustain_months: Option<Spanned<i64>>,
     pub basis: Option<Spanned<String>>,
     pub penalty_months_per_doubling: Option<Spanned<f64>>,
+    pub retreat_months_per_doubling: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

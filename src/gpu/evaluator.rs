@@ -230,6 +230,8 @@ impl GpuEvaluator {
             last_confirmable: self.problem.run.last_confirmable_month() as f32,
             system_basis: u32::from(self.problem.run.system_basis),
             n_candidates: n as u32,
+            retreat_months: self.problem.run.retreat_months_per_doubling as f32,
+            pad: [0; 3],
         };
         self.queue.write_buffer(&b.run_buf, 0, bytemuck::bytes_of(&run));
         let bytes = (trajectories * 4) as u64;

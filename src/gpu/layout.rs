@@ -9,7 +9,7 @@ use crate::model::policy::{ALLOC_PER_KNOT, N_CHANNELS};
 use crate::model::state::MAX_SUSTAIN_MONTHS;
 use bytemuck::{Pod, Zeroable};
 
-/// Mirrors `struct Run` in shaders/step.wgsl (twelve 4-byte fields, 48 bytes: a
+/// Mirrors `struct Run` in shaders/step.wgsl (sixteen 4-byte fields, 64 bytes: a
 /// multiple of 16, as uniform buffers want).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable, PartialEq)]
@@ -30,6 +30,9 @@ pub struct RunUniform {
     pub system_basis: u32,
     /// Candidates in the dispatch (the grid's x and y cover them; z is the scenario).
     pub n_candidates: u32,
+    /// `objective.retreat_months_per_doubling`.
+    pub retreat_months: f32,
+    pub pad: [u32; 3],
 }
 
 /// Invocations per workgroup (`WORKGROUP_SIZE` in the shader's prelude).
@@ -45,6 +48,8 @@ pub fn shader_prelude() -> String {
     s.push_str(&format!("const MAX_SUSTAIN: u32 = {MAX_SUSTAIN_MONTHS}u;\n"));
     s.push_str(&format!("const N_PATHS: u32 = {N_PATHS}u;\n"));
     s.push_str(&format!("const LEARNING_FLOOR: f32 = {:e};\n", crate::model::step::LEARNING_FLOOR));
+    s.push_str(&format!("const LEVEL_FLOOR_OF_TARGET: f32 = {:e};\n", crate::model::step::LEVEL_FLOOR_OF_TARGET));
+    s.push_str(&format!("const RETREAT_FLOOR_OF_TARGET: f32 = {:e};\n", crate::model::step::RETREAT_FLOOR_OF_TARGET));
     for c in Channel::ALL {
         s.push_str(&format!("const CH_{}: u32 = {}u;\n", c.name().to_uppercase(), c as usize));
     }

@@ -2,6 +2,7 @@
 
 use super::real::Real;
 use super::state::State;
+use super::step::LEVEL_FLOOR_OF_TARGET;
 use serde::{Deserialize, Serialize};
 
 /// Which quantity a run optimises. Every objective is a cost to minimise.
@@ -61,6 +62,9 @@ pub struct ObjectiveSpec<R> {
     pub last_confirmable_month: R,
     pub target_gw_per_year: R,
     pub penalty_months_per_doubling: R,
+    /// Months of cost per month the sustained level spends a doubling below its best so
+    /// far, before the target is reached (0: the sustained-target formula alone).
+    pub retreat_months_per_doubling: R,
 }
 
 /// The cost of a finished trajectory.
@@ -71,10 +75,13 @@ pub fn cost<R: Real>(s: &State<R>, o: &ObjectiveSpec<R>) -> R {
         Objective::TimeToTarget => {
             // Shortfall of the best *sustained* level in doublings (a one-off peak earns
             // nothing), floored at 2^-40 of the target so it stays finite.
-            let best = s.best_sustained_gw.max(o.target_gw_per_year * R::lit(2f64.powi(-40)));
+            let best = s.best_sustained_gw.max(o.target_gw_per_year * R::lit(LEVEL_FLOOR_OF_TARGET));
             let doublings_short = (o.target_gw_per_year / best).ln() / R::lit(std::f64::consts::LN_2);
             let missed = o.last_confirmable_month + o.penalty_months_per_doubling * doublings_short.max(R::lit(0.0));
+            // Months below a level already held count too (`retreat_doubling_months`),
+            // so saving for the scored window costs what the retreat before it lasts.
             R::select_ge(s.reached, R::lit(0.5), s.time_to_target_months, missed)
+                + o.retreat_months_per_doubling * s.retreat_doubling_months
         }
         Objective::FinalFlops => -(s.installed_eflops().max(R::lit(1e-18)).ln() / ln10 + R::lit(18.0)),
         Objective::CumulativeFlops => {

@@ -518,7 +518,7 @@ mod tests {
         assert!(validate_vector(&x, 1).unwrap_err().to_string().contains("within [-10, 10]"));
     }
 
-    const HEADER: &str = "format_version = 2\nmodel_version = 5\ninterpolation = \"linear\"\n";
+    const HEADER: &str = "format_version = 2\nmodel_version = 6\ninterpolation = \"linear\"\n";
     fn one_knot(body: &str) -> String {
         format!("{HEADER}[[knot]]\n{body}")
     }

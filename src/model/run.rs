@@ -25,6 +25,8 @@ pub struct RunSpec {
     /// power (`objective.basis`).
     pub system_basis: bool,
     pub penalty_months_per_doubling: f64,
+    /// Months of cost per doubling-month of retreat (`objective.retreat_months_per_doubling`).
+    pub retreat_months_per_doubling: f64,
     /// External funding arriving in each month of the horizon ($B).
     pub funding_busd_per_month: Vec<f64>,
 }
@@ -81,6 +83,14 @@ impl RunSpec {
             )
         })
     }
+    /// The months a finished trajectory's `time_to_target` cost carries for its retreat
+    /// (0 for the other objectives).
+    pub fn retreat_charge_months(&self, s: &State<f64>) -> f64 {
+        match self.objective {
+            Objective::TimeToTarget => self.retreat_months_per_doubling * s.retreat_doubling_months,
+            _ => 0.0,
+        }
+    }
     #[inline(always)]
     pub fn objective_spec<R: Real>(&self) -> ObjectiveSpec<R> {
         ObjectiveSpec {
@@ -88,6 +98,7 @@ impl RunSpec {
             last_confirmable_month: R::lit(self.last_confirmable_month() as f64),
             target_gw_per_year: R::lit(self.target_gw_per_year),
             penalty_months_per_doubling: R::lit(self.penalty_months_per_doubling),
+            retreat_months_per_doubling: R::lit(self.retreat_months_per_doubling),
         }
     }
     /// Length of an encoded policy vector for this run.
@@ -203,6 +214,7 @@ mod tests {
             sustain_months: 12,
             system_basis: false,
             penalty_months_per_doubling: 24.0,
+            retreat_months_per_doubling: 1.0,
             funding_busd_per_month: vec![0.0; horizon_months],
         }
     }

@@ -79,6 +79,10 @@ pub struct State<R> {
     pub sustained_gw: R,
     /// The best sustained level so far (the not-reached cost's shortfall is measured to it).
     pub best_sustained_gw: R,
+    /// Retreat before the target is reached: the sum over confirmed months of
+    /// `log2(best sustained so far / sustained now)`, in doubling-months (0 for a
+    /// sustained level that never falls).
+    pub retreat_doubling_months: R,
     /// Compute delivered so far (installed and running), EFLOP/s x months.
     pub cum_eflops_months: R,
     /// Interpolated month from which the target is first sustained (valid when `reached` is 1).
@@ -140,6 +144,7 @@ impl<R: Real> State<R> {
             sustain_ring_gw: [z; MAX_SUSTAIN_MONTHS],
             sustained_gw: z,
             best_sustained_gw: z,
+            retreat_doubling_months: z,
             cum_eflops_months: z,
             time_to_target_months: z,
             reached: z,
@@ -176,6 +181,7 @@ impl<R: Real> State<R> {
             ("deployed_last_12m_gw", self.deployed_last_12m_gw),
             ("sustained_gw", self.sustained_gw),
             ("best_sustained_gw", self.best_sustained_gw),
+            ("retreat_doubling_months", self.retreat_doubling_months),
             ("cum_eflops_months", self.cum_eflops_months),
         ];
         for (name, pipe) in [

@@ -128,6 +128,16 @@ fn learned<R: Real>(cumulative: R, reference: R, slope: R) -> R {
     (slope * ((reference + cumulative) / reference).ln()).exp().max(R::lit(LEARNING_FLOOR))
 }
 
+/// The least sustained level the missed branch's shortfall tells apart, as a share of the
+/// target (2^-40), so that the penalty stays finite when nothing is deployed.
+pub const LEVEL_FLOOR_OF_TARGET: f64 = 9.094947017729282e-13;
+
+/// The level below which a retreat counts as a retreat to nothing, as a share of the target
+/// (2^-20: ~1 MW/yr against 1 TW/yr). A month at nothing then counts `log2(best / floor)`
+/// doublings (~19 for a best of 500 GW/yr), and levels of a few kW, which f32 keeps only
+/// to a few parts in a hundred, do not decide the charge.
+pub const RETREAT_FLOOR_OF_TARGET: f64 = 9.5367431640625e-7;
+
 /// Enters month `month`'s deployment (GW) into the target's accumulators. D = deployment
 /// over the trailing 12 months; the sustained level from month i is the least D over
 /// months i .. i+L-1, known once month i+L-1 is done, so the window that ends this month
@@ -159,6 +169,13 @@ pub fn record_deployment<R: Real>(s: &mut State<R>, deployed_gw: R, month: usize
         let first = R::lit((month + 1 - sustain) as f64);
         s.time_to_target_months = s.time_to_target_months + hit * (first + within - s.time_to_target_months);
         s.reached = s.reached.max(hit);
+        // A sustained level that falls below the best already held is a retreat; until the
+        // target is reached each month of it counts its depth in doublings (0 in the month
+        // that reaches it, whose level is the best so far). Both sides are floored, so the
+        // charge cannot grow without bound (RETREAT_FLOOR_OF_TARGET).
+        let floor = target.gw_per_year * R::lit(RETREAT_FLOOR_OF_TARGET);
+        let depth = (s.best_sustained_gw.max(floor) / window.max(floor)).ln() * R::lit(std::f64::consts::LOG2_E);
+        s.retreat_doubling_months = s.retreat_doubling_months + (one - s.reached) * depth;
     }
 }
 

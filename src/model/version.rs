@@ -3,7 +3,7 @@
 //! so the commands that read them refuse it with a sentence saying what changed.
 
 /// Bumped whenever the meaning of a policy or of a cost changes.
-pub const MODEL_VERSION: u32 = 5;
+pub const MODEL_VERSION: u32 = 6;
 
 /// The oldest model version whose policy files this one reads as they are: a policy is
 /// an allocation per knot, and the allocation's encoding (knots, genes, interpolation)
@@ -35,6 +35,12 @@ pub fn what_changed_since(older: u32) -> &'static str {
              used to let it grow past any number) and stops learning curves at a millionth of their starting \
              cost; costs differ only for such configs (the default config's are unchanged), but a stored cost \
              or search state is not re-used across versions"
+        }
+        5 => {
+            "model version 6 charges time_to_target for retreat: each month the sustained level spends below the \
+             best it already held, before the target is reached, adds objective.retreat_months_per_doubling (1) \
+             months per doubling of the drop, so a policy that saves for the scored window by letting deployment \
+             collapse no longer scores best; a policy whose sustained level never falls costs what it did"
         }
         _ => "this terafab is older than the file; use the terafab that wrote it",
     }

@@ -97,6 +97,18 @@ fn answer(s: &mut String, exp: &Experiment, o: &Outcome) {
              geometric mean of the levels they sustain).",
             s_.scenarios, s_.aggregate, s_.best_cost, s_.cost_unit
         );
+        let _ = writeln!(
+            s,
+            "\nOf that cost, {:.2} months (averaged over the scenarios) are the retreat charge: {} month(s) per month the \
+             sustained level spends a doubling below the best it already held, before the target is reached{}.",
+            s_.retreat_months,
+            run.retreat_months_per_doubling,
+            if s_.retreat_months < 0.5 {
+                " (the policy's sustained level barely falls: it does not save for the scored window)"
+            } else {
+                ": **the policy lets deployment fall for a while**, and the level above counts that fall as shortfall"
+            }
+        );
     }
     let ratio = o.best.nominal_levels.peak_ratio();
     let _ = writeln!(

@@ -37,6 +37,8 @@ pub struct PolicyResult {
     /// The best sustained level and the peak on the nominal scenario, over the months
     /// the objective scores.
     pub nominal_levels: Levels,
+    /// The retreat charge in the cost, averaged over the scenarios (months).
+    pub retreat_months: f64,
     #[serde(skip)]
     pub knots: Vec<Alloc<f64>>,
     #[serde(skip)]
@@ -46,13 +48,10 @@ pub struct PolicyResult {
 impl PolicyResult {
     pub fn new(name: &str, exp: &Experiment, problem: &Problem, knots: Vec<Alloc<f64>>) -> Self {
         let (cost, _) = policy_cost(problem, &knots);
-        let mut times: Vec<f64> = problem
-            .scenarios
-            .iter()
-            .map(|p| simulate(&problem.run, p, &knots).final_state)
-            .filter(|s| s.reached > 0.5)
-            .map(|s| s.time_to_target_months)
-            .collect();
+        let finals: Vec<_> = problem.scenarios.iter().map(|p| simulate(&problem.run, p, &knots).final_state).collect();
+        let mut times: Vec<f64> = finals.iter().filter(|s| s.reached > 0.5).map(|s| s.time_to_target_months).collect();
+        let retreat_months =
+            finals.iter().map(|s| problem.run.retreat_charge_months(s)).sum::<f64>() / finals.len().max(1) as f64;
         times.sort_by(f64::total_cmp);
         let nominal = simulate(&problem.run, &exp.params, &knots);
         let fs = &nominal.final_state;
@@ -64,6 +63,7 @@ impl PolicyResult {
             months_to_target: (!times.is_empty()).then(|| [times[0], times[times.len() / 2], times[times.len() - 1]]),
             nominal_months_to_target: (fs.reached > 0.5).then_some(fs.time_to_target_months),
             nominal_levels: levels(&problem.run, &nominal),
+            retreat_months,
             knots,
             nominal,
         }
@@ -97,6 +97,8 @@ pub struct Summary {
     /// On the nominal scenario, over the months the objective scores.
     pub sustained_gw_per_year: f64,
     pub peak_gw_per_year: f64,
+    /// The best policy's retreat charge, averaged over the scenarios (months of cost).
+    pub retreat_months: f64,
     pub target_reached_in_scenarios: usize,
     /// The independent population runs' bests: the search's own error bar.
     pub search_spread: SearchSpread,
@@ -204,6 +206,7 @@ impl Outcome {
             headline: exp.run.headline_of_cost(best.cost),
             sustained_gw_per_year: best.nominal_levels.sustained_gw_per_year,
             peak_gw_per_year: best.nominal_levels.peak_gw_per_year,
+            retreat_months: best.retreat_months,
             target_reached_in_scenarios: best.reached_in,
             search_spread: SearchSpread::new(exp, problem, &st.population_bests),
             scenario_sampling: ScenarioSampling::new(exp, problem, &best.knots),

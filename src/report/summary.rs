@@ -131,6 +131,9 @@ pub struct TrajectorySummary {
     pub sustained_gw_per_year: f64,
     pub peak_gw_per_year: f64,
     pub scored_months: usize,
+    /// Months of the cost charged for retreat: the sustained level below its best so
+    /// far before the target is reached (`objective.retreat_months_per_doubling`).
+    pub retreat_months: f64,
     pub final_state: BTreeMap<&'static str, f64>,
     pub money: Money,
 }
@@ -171,6 +174,7 @@ impl TrajectorySummary {
             sustained_gw_per_year: levels.sustained_gw_per_year,
             peak_gw_per_year: levels.peak_gw_per_year,
             scored_months: levels.scored_months,
+            retreat_months: run.retreat_charge_months(s),
             final_state,
             money: Money::new(p, t),
         }
