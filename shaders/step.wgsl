@@ -382,9 +382,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let first = f32(month + 1u - run.sustain);
             time_to_target_months = time_to_target_months + hit * (first + within - time_to_target_months);
             reached = max(reached, hit);
-            let floor = run.target_gw * RETREAT_FLOOR_OF_TARGET;
-            let depth = log(max(best_sustained_gw, floor) / max(window, floor)) / LN2;
-            retreat_doubling_months = retreat_doubling_months + (1.0 - reached) * depth;
+            let retreat_floor = run.target_gw * RETREAT_FLOOR_OF_TARGET;
+            let depth = log(max(best_sustained_gw, retreat_floor) / max(window, retreat_floor)) / LN2;
+            retreat_doubling_months = retreat_doubling_months + select_ge(reached, 0.5, 0.0, depth);
         }
     }
 

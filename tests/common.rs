@@ -165,3 +165,21 @@ pub fn guarded_extreme() -> Params<f64> {
     p.space_launch_learning_ref_t /= 1000.0;
     p
 }
+
+/// The f64 retreat charge (months of `time_to_target` cost) of every (candidate, scenario)
+/// trajectory of the flat batch `x`, candidate-major as the evaluators write costs; zeros
+/// for the FLOP objectives. Path tolerances widen by it (`tolerance::with_retreat`).
+pub fn retreat_charges(p: &terafab::eval::Problem, x: &[f64]) -> Vec<f64> {
+    if p.run.objective != terafab::model::Objective::TimeToTarget {
+        return vec![0.0; x.len() / p.dim() * p.scenarios.len()];
+    }
+    x.chunks_exact(p.dim())
+        .flat_map(|v| {
+            let knots = decode(v);
+            p.scenarios
+                .iter()
+                .map(|s| p.run.retreat_charge_months(&terafab::model::simulate(&p.run, s, &knots).final_state))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

@@ -33,12 +33,13 @@ fn policies(p: &Problem, n: usize, seed: u64) -> Vec<f64> {
 }
 
 /// Element-wise comparison that reports index, actual, expected, difference, tolerance.
-/// `tol` is the objective's bound, widened per trajectory by `tolerance::at_cost`.
-fn assert_close(what: &str, objective: Objective, actual: &[f64], expected: &[f64], tol: f64) -> f64 {
-    assert_eq!(actual.len(), expected.len());
+/// `tol` is the objective's bound, widened per trajectory by its retreat charge
+/// (`charges`, f64; `tolerance::with_retreat`).
+fn assert_close(what: &str, actual: &[f64], expected: &[f64], tol: f64, charges: &[f64]) -> f64 {
+    assert!(actual.len() == expected.len() && charges.len() == expected.len());
     let mut worst: f64 = 0.0;
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        let (d, tol) = ((a - e).abs(), tolerance::at_cost(objective, tol, *e));
+    for (i, ((a, e), c)) in actual.iter().zip(expected).zip(charges).enumerate() {
+        let (d, tol) = ((a - e).abs(), tolerance::with_retreat(tol, *c));
         assert!(d <= tol, "{what}: index {i}: actual {a}, expected {e}, |difference| {d} > tolerance {tol}");
         worst = worst.max(d);
     }
@@ -52,8 +53,8 @@ fn compare_trajectories(g: &mut GpuEvaluator, cpu: &mut CpuEvaluator, x: &[f64],
     let (mut a, mut e) = (vec![f64::NAN; n], vec![f64::NAN; n]);
     g.trajectory_costs(x, &mut a).unwrap();
     cpu.trajectory_costs(x, &mut e).unwrap();
-    let objective = g.problem().run.objective;
-    assert_close(what, objective, &a, &e, tolerance::gpu_vs_cpu_f32(objective))
+    let charges = common::retreat_charges(g.problem(), x);
+    assert_close(what, &a, &e, tolerance::gpu_vs_cpu_f32(g.problem().run.objective), &charges)
 }
 
 #[test]
@@ -71,7 +72,8 @@ fn kernel_matches_cpu_f32_on_10000_trajectories_per_objective() {
 }
 
 /// The knots' interpolation and the sustained window at their edges: one knot (a constant
-/// policy), a few, many; a window of one month (the peak), an odd one, the longest.
+/// policy), a few, many; a window of one month (the peak), an odd one, the longest; and
+/// the retreat charge off, at its default, and weighted a quarter and four times.
 #[test]
 fn kernel_matches_cpu_f32_for_any_knots_and_sustain_window() {
     for (k, (knots, sustain)) in [(1, 1), (3, 7), (8, 12), (20, 60)].into_iter().enumerate() {
@@ -79,6 +81,8 @@ fn kernel_matches_cpu_f32_for_any_knots_and_sustain_window() {
         p.run.knots = knots;
         p.run.sustain_months = sustain;
         p.run.target_gw_per_year = [30.0, 100.0, 300.0, 60.0][k];
+        // The retreat charge's weight too: off, the default, a quarter, four times.
+        p.run.retreat_months_per_doubling = [0.0, 1.0, 0.25, 4.0][k];
         let Some(mut g) = gpu(p.clone()) else { return };
         let mut cpu = CpuEvaluator::new(p.clone(), Precision::F32);
         let x = policies(&p, 160, 600 + k as u64); // 4 x 2,560 = 10,240 trajectories
@@ -100,13 +104,13 @@ fn aggregates_match_cpu_f32() {
             let (mut a, mut e) = (vec![f64::NAN; 625], vec![f64::NAN; 625]);
             g.evaluate(&x, &mut a).unwrap();
             cpu.evaluate(&x, &mut e).unwrap();
-            assert_close(
-                &format!("{objective:?} {aggregate}"),
-                objective,
-                &a,
-                &e,
-                tolerance::gpu_vs_cpu_f32(objective),
-            );
+            // Every aggregate moves by at most its scenarios' largest difference, so each
+            // candidate is widened by its largest charge.
+            let charges: Vec<f64> = common::retreat_charges(&p, &x)
+                .chunks_exact(16)
+                .map(|c| c.iter().copied().fold(0.0, f64::max))
+                .collect();
+            assert_close(&format!("{objective:?} {aggregate}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective), &charges);
         }
     }
 }
@@ -196,7 +200,8 @@ fn kernel_matches_cpu_f32_across_the_whole_accepted_box() {
         let (mut a, mut e) = (vec![f64::NAN; n], vec![f64::NAN; n]);
         g.trajectory_costs(&x, &mut a).unwrap();
         cpu.trajectory_costs(&x, &mut e).unwrap();
-        let summary = tolerance::whole_box_summary(&p.run, tolerance::gpu_vs_cpu_f32(objective), &a, &e);
+        let charges = common::retreat_charges(&p, &x);
+        let summary = tolerance::whole_box_summary(&p.run, tolerance::gpu_vs_cpu_f32(objective), &a, &e, &charges);
         println!("whole box, {objective:?}, gpu against cpu f32: {summary}");
         assert!(summary.finite_mismatch == 0, "{objective:?}: finite on one side only: {summary}");
         assert!(summary.beyond * 100 <= n, "{objective:?}: over 1% beyond the bound: {summary}");

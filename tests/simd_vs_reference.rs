@@ -42,11 +42,12 @@ fn on_path(p: &Problem, precision: Precision, path: Option<SimdPath>, x: &[f64])
 /// Holds the lanes on every path this CPU runs to `reference` within `tol`, element by
 /// element, and prints each path's worst difference under `what`.
 fn every_path_within(p: &Problem, x: &[f64], reference: &[f64], tol: f64, what: &str) {
+    let charges = common::retreat_charges(p, x);
     for &path in SimdPath::supported() {
         let simd = on_path(p, Precision::Simd, Some(path), x);
         let mut worst: f64 = 0.0;
-        for (i, (a, e)) in simd.iter().zip(reference).enumerate() {
-            let (d, tol) = ((a - e).abs(), tolerance::at_cost(p.run.objective, tol, *e));
+        for (i, ((a, e), c)) in simd.iter().zip(reference).zip(&charges).enumerate() {
+            let (d, tol) = ((a - e).abs(), tolerance::with_retreat(tol, *c));
             assert!(d <= tol, "{what} on {path:?}: trajectory {i}: simd {a}, f64 {e}, |difference| {d} > {tol}");
             worst = worst.max(d);
         }
@@ -75,6 +76,8 @@ fn simd_lanes_match_the_f64_reference_for_any_knots_and_sustain_window() {
         p.run.knots = knots;
         p.run.sustain_months = sustain;
         p.run.target_gw_per_year = [30.0, 100.0, 300.0, 60.0][k];
+        // The retreat charge's weight too: off, the default, a quarter, four times.
+        p.run.retreat_months_per_doubling = [0.0, 1.0, 0.25, 4.0][k];
         let x = policies(&p, 160, 80 + k as u64);
         let reference = trajectory_costs(&p, Precision::F64, &x);
         let tol = tolerance::simd_vs_f64(Objective::TimeToTarget);
@@ -126,7 +129,7 @@ fn whole_box_on(p: &Problem, path: SimdPath, x: &[f64], reference: &[f64]) {
     let objective = p.run.objective;
     let simd = on_path(p, Precision::Simd, Some(path), x);
     let tol = tolerance::simd_vs_f64(objective);
-    let summary = tolerance::whole_box_summary(&p.run, tol, &simd, reference);
+    let summary = tolerance::whole_box_summary(&p.run, tol, &simd, reference, &common::retreat_charges(p, x));
     println!("{objective:?} on {}: {summary}", path.describe());
     assert!(summary.finite_mismatch == 0, "{objective:?} on {path:?}: finite on one path only: {summary}");
     assert!(summary.beyond * 100 <= simd.len(), "{objective:?} on {path:?}: over 1% beyond the bound: {summary}");

@@ -1,4 +1,4 @@
-"""A plain JAX port of terafab's model (model version 5), for issue 13.
+"""A plain JAX port of terafab's model (model version 6), for issue 13.
 
 What a competent Python user would write: one trajectory (one scenario's parameters,
 one policy vector) as a `lax.scan` over months, `vmap` over scenarios and over
@@ -98,6 +98,7 @@ class RunSettings:
     sustain_months: int = 12
     system_basis: bool = False
     penalty_months_per_doubling: float = 24.0
+    retreat_months_per_doubling: float = 1.0
     aggregate: str = "mean"
     level: float = 0.9
     funding_busd_per_month: tuple = ()
@@ -127,6 +128,7 @@ class RunSettings:
             sustain_months=int(obj.get("sustain_months", 12)),
             system_basis=obj.get("basis", "chip") == "system",
             penalty_months_per_doubling=float(obj.get("penalty_months_per_doubling", 24.0)),
+            retreat_months_per_doubling=float(obj.get("retreat_months_per_doubling", 1.0)),
             aggregate=sc.get("aggregate", "mean"),
             level=float(sc.get("level", 0.9)),
             funding_busd_per_month=tuple(funding),
@@ -368,7 +370,7 @@ def initial_state(p, run: RunSettings, dtype):
         deployed_ring_gw=jnp.zeros(TRAILING_MONTHS, dtype),
         sustain_ring_gw=jnp.zeros(run.sustain_months, dtype),
         deployed_last_12m_gw=z, best_deployed_last_12m_gw=z,
-        sustained_gw=z, best_sustained_gw=z,
+        sustained_gw=z, best_sustained_gw=z, retreat_doubling_months=z,
         cum_eflops_months=z, time_to_target_months=z, reached=z,
     )
 
@@ -403,7 +405,14 @@ def record_deployment(s, deployed_gw, month, run: RunSettings):
     s["sustained_gw"] = jnp.where(full, window, s["sustained_gw"])
     s["best_sustained_gw"] = jnp.where(full, jnp.maximum(s["best_sustained_gw"], window), s["best_sustained_gw"])
     s["time_to_target_months"] = jnp.where(full, ttt, s["time_to_target_months"])
-    s["reached"] = jnp.where(full, jnp.maximum(s["reached"], hit), s["reached"])
+    reached = jnp.maximum(s["reached"], hit)
+    s["reached"] = jnp.where(full, reached, s["reached"])
+    # Model version 6's retreat: log2(best so far / level) until the target is reached,
+    # both floored at 2^-20 of the target (step.rs RETREAT_FLOOR_OF_TARGET).
+    floor = target * 2.0 ** -20
+    depth = jnp.log(jnp.maximum(s["best_sustained_gw"], floor) / jnp.maximum(window, floor)) / LN_2
+    retreat = s["retreat_doubling_months"] + jnp.where(reached >= 0.5, 0.0, depth)
+    s["retreat_doubling_months"] = jnp.where(full, retreat, s["retreat_doubling_months"])
     return s
 
 
@@ -636,7 +645,8 @@ def objective_cost(s, run: RunSettings):
         best = jnp.maximum(s["best_sustained_gw"], target * 2.0 ** -40)
         doublings_short = jnp.log(target / best) / LN_2
         missed = run.last_confirmable_month + run.penalty_months_per_doubling * jnp.maximum(doublings_short, 0.0)
-        return jnp.where(s["reached"] >= 0.5, s["time_to_target_months"], missed)
+        charge = run.retreat_months_per_doubling * s["retreat_doubling_months"]
+        return jnp.where(s["reached"] >= 0.5, s["time_to_target_months"], missed) + charge
     if run.objective == "final_flops":
         installed = s["flops_ground_eflops"] + s["flops_space_eflops"]
         return -(jnp.log(jnp.maximum(installed, 1e-18)) / LN_10 + 18.0)

@@ -32,6 +32,10 @@ pub fn run(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) -> Re
         fields.insert("aggregate".into(), problem.aggregate.to_string().into());
         fields.insert("aggregate_cost".into(), cost.into());
         fields.insert("scenario_costs".into(), per.clone().into());
+        // What the aggregate reads as (a month or a level) is read without the retreat charge.
+        let before = crate::eval::policy_cost_before_retreat(&problem, &phases);
+        fields.insert("aggregate_cost_before_retreat".into(), before.into());
+        fields.insert("aggregate_headline".into(), serde_json::to_value(exp.run.headline_of_cost(before))?);
         aggregate = Some((problem.aggregate, per.len(), cost));
     }
     crate::atomic::write_atomic(&out.join("summary.json"), serde_json::to_string_pretty(&summary)?.as_bytes())?;

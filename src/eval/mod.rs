@@ -49,6 +49,22 @@ pub fn policy_cost(problem: &Problem, phases: &[Alloc<f64>]) -> (f64, Vec<f64>) 
     (problem.aggregate.apply(&mut per.clone()), per)
 }
 
+/// A decoded policy's aggregate cost with each scenario's retreat charge taken out (f64):
+/// the part of a `time_to_target` cost that reads as a month or a sustained level
+/// ([`RunSpec::headline_of_cost`]). The same as [`policy_cost`] for the other objectives.
+pub fn policy_cost_before_retreat(problem: &Problem, knots: &[Alloc<f64>]) -> f64 {
+    let mut per: Vec<f64> = problem
+        .scenarios
+        .iter()
+        .map(|p| {
+            let table = crate::model::paths::table_in(p, problem.run.horizon_months);
+            let (s, cost) = crate::model::run::run_trajectory(&problem.run, p, |m| table[m], knots, |_, _, _| {});
+            cost - problem.run.retreat_charge_months(&s)
+        })
+        .collect();
+    problem.aggregate.apply(&mut per)
+}
+
 /// Candidates per chunk of [`Evaluator::evaluate`] at most: bounds host memory whatever
 /// the batch size.
 pub const CHUNK_CANDIDATES: usize = 1 << 16;

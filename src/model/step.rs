@@ -171,11 +171,14 @@ pub fn record_deployment<R: Real>(s: &mut State<R>, deployed_gw: R, month: usize
         s.reached = s.reached.max(hit);
         // A sustained level that falls below the best already held is a retreat; until the
         // target is reached each month of it counts its depth in doublings (0 in the month
-        // that reaches it, whose level is the best so far). Both sides are floored, so the
-        // charge cannot grow without bound (RETREAT_FLOOR_OF_TARGET).
-        let floor = target.gw_per_year * R::lit(RETREAT_FLOOR_OF_TARGET);
-        let depth = (s.best_sustained_gw.max(floor) / window.max(floor)).ln() * R::lit(std::f64::consts::LOG2_E);
-        s.retreat_doubling_months = s.retreat_doubling_months + (one - s.reached) * depth;
+        // that reaches it, whose level is the best so far). Both sides are floored
+        // (RETREAT_FLOOR_OF_TARGET), so a month at nothing counts log2(best / floor). A
+        // select, not a product with (1 - reached), so that a level past f32's range after
+        // the target cannot turn a finite cost into NaN (0 x inf).
+        let retreat_floor = target.gw_per_year * R::lit(RETREAT_FLOOR_OF_TARGET);
+        let depth =
+            (s.best_sustained_gw.max(retreat_floor) / window.max(retreat_floor)).ln() / R::lit(std::f64::consts::LN_2);
+        s.retreat_doubling_months = s.retreat_doubling_months + R::select_ge(s.reached, R::lit(0.5), zero, depth);
     }
 }
 

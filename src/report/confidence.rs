@@ -4,7 +4,7 @@
 
 use super::summary::levels;
 use crate::config::Experiment;
-use crate::eval::{Problem, policy_cost};
+use crate::eval::{Problem, policy_cost, policy_cost_before_retreat};
 use crate::model::policy::decode;
 use crate::model::{Aggregate, simulate};
 use serde::Serialize;
@@ -51,7 +51,7 @@ impl SearchSpread {
                 let (cost, _) = policy_cost(problem, &knots);
                 let t = simulate(&problem.run, &exp.params, &knots);
                 RunBest {
-                    headline: problem.run.headline_of_cost(cost),
+                    headline: problem.run.headline_of_cost(policy_cost_before_retreat(problem, &knots)),
                     cost,
                     sustained_gw_per_year: levels(&problem.run, &t).sustained_gw_per_year,
                     months_to_target: (t.final_state.reached > 0.5).then_some(t.final_state.time_to_target_months),

@@ -93,14 +93,14 @@ fn answer(s: &mut String, exp: &Experiment, o: &Outcome) {
     if let Some(h) = s_.headline {
         let _ = writeln!(
             s,
-            "\nOver the {} scenarios, the search's {} cost of {:.3} {} reads: **{h}** (for scenarios that miss, the \
-             geometric mean of the levels they sustain).",
+            "\nOver the {} scenarios, the search's {} cost of {:.3} {} reads, without its retreat charge: **{h}** (for \
+             scenarios that miss, the geometric mean of the levels they sustain).",
             s_.scenarios, s_.aggregate, s_.best_cost, s_.cost_unit
         );
         let _ = writeln!(
             s,
-            "\nOf that cost, {:.2} months (averaged over the scenarios) are the retreat charge: {} month(s) per month the \
-             sustained level spends a doubling below the best it already held, before the target is reached{}.",
+            "\nThe retreat charge averages {:.2} months over the scenarios: {} month(s) per month the sustained level \
+             spends a doubling below the best it already held, before the target is reached{}.",
             s_.retreat_months,
             run.retreat_months_per_doubling,
             if s_.retreat_months < 0.5 {

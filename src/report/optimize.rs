@@ -11,7 +11,7 @@ use super::summary::{TrajectorySummary, levels, target_date};
 use super::{peak_rss_mib, trajectory};
 use crate::atomic::{AtomicFile, write_atomic};
 use crate::config::Experiment;
-use crate::eval::{Evaluator, Problem, policy_cost};
+use crate::eval::{Evaluator, Problem, policy_cost, policy_cost_before_retreat};
 use crate::model::objective::Levels;
 use crate::model::policy::{Alloc, decode, parse_policy_toml, to_policy_toml};
 use crate::model::{Trajectory, simulate};
@@ -203,7 +203,7 @@ impl Outcome {
             best_cost_on_backend: search_cost,
             time_to_target_months: ttt,
             target_date: ttt.map(|t| target_date(&exp.run, t)),
-            headline: exp.run.headline_of_cost(best.cost),
+            headline: exp.run.headline_of_cost(policy_cost_before_retreat(problem, &best.knots)),
             sustained_gw_per_year: best.nominal_levels.sustained_gw_per_year,
             peak_gw_per_year: best.nominal_levels.peak_gw_per_year,
             retreat_months: best.retreat_months,

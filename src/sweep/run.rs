@@ -134,6 +134,18 @@ fn main_limit(exp: &Experiment, t: &crate::model::Trajectory, scored: usize) -> 
     counts.iter().max_by_key(|(_, n)| *n).map_or("none", |(l, _)| l.code()).to_string()
 }
 
+/// The part of a point's aggregate `cost` that is the retreat charge (0 for the FLOP
+/// objectives, and skipped when the run has no charge, to keep sweeps of it cheap).
+fn retreat_charge_over_scenarios(exp: &Experiment, knots: &[Alloc<f64>]) -> f64 {
+    if exp.run.objective != crate::model::Objective::TimeToTarget || exp.run.retreat_months_per_doubling == 0.0 {
+        return 0.0;
+    }
+    let problem = Problem::from_experiment(exp);
+    // The charge is the f64 reference's (the point's cost may come from f32 lanes).
+    let (reference, _) = crate::eval::policy_cost(&problem, knots);
+    reference - crate::eval::policy_cost_before_retreat(&problem, knots)
+}
+
 /// A point's result from its aggregate cost and its policy (what it cost to run is the
 /// caller's to fill in).
 fn result_of(
@@ -152,7 +164,7 @@ fn result_of(
         values: dp.values.clone(),
         config_sha256: exp.sha256.clone(),
         cost,
-        headline: exp.run.headline_of_cost(cost),
+        headline: exp.run.headline_of_cost(cost - retreat_charge_over_scenarios(exp, knots)),
         months_to_target: s.time_to_target_months,
         target_date: s.target_date.clone(),
         sustained_gw_per_year: s.sustained_gw_per_year,
