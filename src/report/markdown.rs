@@ -104,7 +104,8 @@ fn answer(s: &mut String, exp: &Experiment, o: &Outcome) {
             s_.retreat_months,
             run.retreat_months_per_doubling,
             if s_.retreat_months < 0.5 {
-                " (the policy's sustained level barely falls: it does not save for the scored window)"
+                " (the policy's sustained level barely falls; the charge prices a fall, not a stall in growth, so \
+                 check the money figure for cash carried toward the end)"
             } else {
                 ": **the policy lets deployment fall for a while**, and the level above counts that fall as shortfall"
             }
