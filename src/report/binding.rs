@@ -155,6 +155,25 @@ pub fn classify_all(initial: &State<f64>, months: &[MonthRecord], site: Site) ->
         .collect()
 }
 
+/// Cash carried forward: the month (index into `months`) whose cash on hand is the
+/// run's largest, when that is more than [`CARRIED_MONTHS_OF_SPENDING`] months of that
+/// month's discretionary spending, and at least $1B and twice the starting treasury
+/// (`initial`: a venture that has not yet spent what it started with carries nothing).
+/// The hoard label sees a low spend share; this sees cash piling up whatever the share,
+/// e.g. money allotted to a channel that cannot use it, which stays in the bank
+/// (docs/model.md, step 4).
+pub fn cash_carried(initial: &State<f64>, months: &[MonthRecord]) -> Option<(usize, f64, f64)> {
+    let (i, r) = months.iter().enumerate().max_by(|a, b| a.1.state.cash_busd.total_cmp(&b.1.state.cash_busd))?;
+    let cash = r.state.cash_busd;
+    let spent: f64 = r.flows.spend_channel_busd.iter().sum();
+    let piled = cash >= 1.0f64.max(2.0 * initial.cash_busd);
+    (piled && cash > CARRIED_MONTHS_OF_SPENDING * spent).then_some((i, cash, spent))
+}
+
+/// How many months of its own discretionary spending a treasury must hold to be called
+/// carried forward by [`cash_carried`].
+pub const CARRIED_MONTHS_OF_SPENDING: f64 = 2.0;
+
 /// Runs of equal limits: (first month, last month, limit).
 pub fn spans(limits: &[Limit]) -> Vec<(usize, usize, Limit)> {
     let mut out: Vec<(usize, usize, Limit)> = Vec::new();
@@ -317,6 +336,30 @@ mod tests {
         assert_eq!(hoard(0.001, true), Limit::Hoard);
         assert_eq!(hoard(0.001, false), Limit::Fab, "spending little of a shrinking treasury is not a hoard");
         assert_eq!(hoard(0.3, true), Limit::Fab);
+    }
+
+    #[test]
+    fn cash_piling_up_past_two_months_of_spending_is_carried_whatever_the_spend_share() {
+        let months = |cash: [f64; 3], spent: f64| -> Vec<MonthRecord> {
+            cash.iter()
+                .map(|&c| {
+                    let (_, mut r) = month();
+                    r.state.cash_busd = c;
+                    r.flows.spend_channel_busd = [0.0; crate::model::policy::N_CHANNELS];
+                    r.flows.spend_channel_busd[0] = spent;
+                    r.flows.spend_fraction = 0.999;
+                    r
+                })
+                .collect()
+        };
+        let (mut start, _) = month();
+        start.cash_busd = 20.0;
+        assert_eq!(cash_carried(&start, &months([10.0, 354.0, 40.0], 110.0)), Some((1, 354.0, 110.0)));
+        assert_eq!(cash_carried(&start, &months([10.0, 200.0, 40.0], 110.0)), None, "under two months of spending");
+        assert_eq!(cash_carried(&start, &months([20.0, 5.0, 0.0], 1.0)), None, "the starting treasury is not carried");
+        start.cash_busd = 0.0;
+        assert_eq!(cash_carried(&start, &months([0.0, 0.5, 0.0], 0.0)), None, "under $1B is not a treasury");
+        assert_eq!(cash_carried(&start, &[]), None);
     }
 
     #[test]

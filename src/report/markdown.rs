@@ -3,7 +3,7 @@
 //! where the money goes, how it compares with the hand-written policies and a random
 //! search of the same budget, how the search went, and the command that reproduces it.
 
-use super::binding::{Limit, classify_all, spans};
+use super::binding::{Limit, cash_carried, classify_all, spans};
 use super::figures::Figure;
 use super::optimize::{Outcome, PolicyResult};
 use super::summary::Money;
@@ -326,6 +326,22 @@ fn binding(s: &mut String, exp: &Experiment, o: &Outcome) {
             s,
             "\nThe policy holds its cash in {hoard} months: check that this is saving for something the objective \
              rewards, not an artefact."
+        );
+    }
+    if let Some((i, cash, spent)) = cash_carried(&State::initial(&exp.params), &t.months) {
+        let against = if spent >= 0.5 {
+            format!("{:.1} months of that month's discretionary spending (${spent:.0}B)", cash / spent)
+        } else {
+            "while the policy spends almost none of it".to_string()
+        };
+        let _ = writeln!(
+            s,
+            "\nCash on hand peaks at ${cash:.0}B in {}, {against}, with deployment bound by {}: the policy carries money \
+             forward (an allotment a channel cannot use stays in the bank, and a low spend share keeps it there). The \
+             objective scores the level held at the end of the horizon, so money carried toward it can pay; the retreat \
+             charge forbids letting deployment fall meanwhile, not growing slowly.",
+            run.start.plus(t.months[i].month as i64),
+            limits[i].describe()
         );
     }
 }
