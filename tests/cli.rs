@@ -552,4 +552,18 @@ fn with_the_retreat_charge_off_version_6_recosts_the_version_4_default_answer_bi
     let (on, was) = (charged["aggregate_cost"].as_f64().unwrap(), saved["best_cost"].as_f64().unwrap());
     assert!(on > was + 100.0, "the 15-month hold is charged: {on} against {was}");
     assert!(charged["retreat_months"].as_f64().unwrap() > 100.0, "{}", charged["retreat_months"]);
+    // What the cost reads as is read without the charge: the uncharged cost, and its level.
+    let before = charged["aggregate_cost_before_retreat"].as_f64().unwrap();
+    assert!((before - was).abs() < 1e-9, "{before} against {was}");
+    let mean_charge = charged["aggregate_retreat_months"].as_f64().unwrap();
+    assert!((on - before - mean_charge).abs() < 1e-9, "the mean's charge is the mean charge: {mean_charge}");
+    let level = charged["aggregate_headline"]["value"].as_f64().unwrap();
+    assert!((level - 1000.0 * (-(was - 229.0) / 24.0).exp2()).abs() < 1e-6, "{level}");
+    // Another aggregate: the worst of the scenarios' uncharged costs.
+    let worst_off = recost(&off.replace("aggregate = \"mean\"", "aggregate = \"worst\""), "worst-off");
+    let worst_on = recost(&default.replace("aggregate = \"mean\"", "aggregate = \"worst\""), "worst-on");
+    let uncharged_worst = worst_off["aggregate_cost"].as_f64().unwrap();
+    let read = worst_on["aggregate_cost_before_retreat"].as_f64().unwrap();
+    assert!((read - uncharged_worst).abs() < 1e-9, "worst: {read} against {uncharged_worst}");
+    assert!(worst_on["aggregate_cost"].as_f64().unwrap() > read + 100.0);
 }

@@ -107,7 +107,7 @@ fn aggregates_match_cpu_f32() {
             // Every aggregate moves by at most its scenarios' largest difference, so each
             // candidate is widened by its largest charge.
             let charges: Vec<f64> = common::retreat_charges(&p, &x)
-                .chunks_exact(16)
+                .chunks_exact(p.scenarios.len())
                 .map(|c| c.iter().copied().fold(0.0, f64::max))
                 .collect();
             assert_close(&format!("{objective:?} {aggregate}"), &a, &e, tolerance::gpu_vs_cpu_f32(objective), &charges);

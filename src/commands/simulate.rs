@@ -28,13 +28,15 @@ pub fn run(exp: &Experiment, policy: &str, scenario: &str, g: &GlobalArgs) -> Re
     let mut aggregate = None;
     if all {
         let problem = crate::eval::Problem::from_experiment(exp);
-        let (cost, per) = crate::eval::policy_cost(&problem, &phases);
+        let costs = crate::eval::PolicyCosts::of(&problem, &phases);
+        let (cost, per) = (costs.aggregate, &costs.per_scenario);
         fields.insert("aggregate".into(), problem.aggregate.to_string().into());
         fields.insert("aggregate_cost".into(), cost.into());
         fields.insert("scenario_costs".into(), per.clone().into());
         // What the aggregate reads as (a month or a level) is read without the retreat charge.
-        let before = crate::eval::policy_cost_before_retreat(&problem, &phases);
+        let before = costs.aggregate_before_retreat;
         fields.insert("aggregate_cost_before_retreat".into(), before.into());
+        fields.insert("aggregate_retreat_months".into(), costs.mean_retreat_months.into());
         fields.insert("aggregate_headline".into(), serde_json::to_value(exp.run.headline_of_cost(before))?);
         aggregate = Some((problem.aggregate, per.len(), cost));
     }

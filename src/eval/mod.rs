@@ -8,7 +8,7 @@ pub mod simd;
 pub mod tolerance;
 
 use crate::model::policy::{Alloc, GENES_PER_KNOT, validate_vector};
-use crate::model::{Aggregate, Params, RunSpec, trajectory_cost};
+use crate::model::{Aggregate, Params, RunSpec, State, trajectory_cost};
 use anyhow::Result;
 
 /// What is being evaluated: the run, the scenarios every candidate sees, the aggregate.
@@ -49,20 +49,47 @@ pub fn policy_cost(problem: &Problem, phases: &[Alloc<f64>]) -> (f64, Vec<f64>) 
     (problem.aggregate.apply(&mut per.clone()), per)
 }
 
-/// A decoded policy's aggregate cost with each scenario's retreat charge taken out (f64):
-/// the part of a `time_to_target` cost that reads as a month or a sustained level
-/// ([`RunSpec::headline_of_cost`]). The same as [`policy_cost`] for the other objectives.
-pub fn policy_cost_before_retreat(problem: &Problem, knots: &[Alloc<f64>]) -> f64 {
-    let mut per: Vec<f64> = problem
-        .scenarios
-        .iter()
-        .map(|p| {
-            let table = crate::model::paths::table_in(p, problem.run.horizon_months);
-            let (s, cost) = crate::model::run::run_trajectory(&problem.run, p, |m| table[m], knots, |_, _, _| {});
-            cost - problem.run.retreat_charge_months(&s)
-        })
-        .collect();
-    problem.aggregate.apply(&mut per)
+/// A decoded policy's f64 trajectories over a problem's scenarios, run once each (in
+/// parallel): what every report and sweep point reads off the reference.
+#[derive(Debug, Clone)]
+pub struct PolicyCosts {
+    /// Each scenario's cost, and its final state.
+    pub per_scenario: Vec<f64>,
+    pub finals: Vec<State<f64>>,
+    /// The aggregate of the costs: what the search minimises.
+    pub aggregate: f64,
+    /// The aggregate of each scenario's cost less its retreat charge: the part of a
+    /// `time_to_target` cost that reads as a month or a level (`RunSpec::headline_of_cost`).
+    /// For the mean it is the mean cost less the mean charge; for a quantile, CVaR or the
+    /// worst case it may rest on other scenarios than the cost does. The same as
+    /// `aggregate` for the other objectives.
+    pub aggregate_before_retreat: f64,
+    /// The retreat charge averaged over the scenarios (months).
+    pub mean_retreat_months: f64,
+}
+
+impl PolicyCosts {
+    pub fn of(problem: &Problem, knots: &[Alloc<f64>]) -> Self {
+        use rayon::prelude::*;
+        let runs: Vec<(State<f64>, f64)> = problem
+            .scenarios
+            .par_iter()
+            .map(|p| {
+                let table = crate::model::paths::table_in(p, problem.run.horizon_months);
+                crate::model::run::run_trajectory(&problem.run, p, |m| table[m], knots, |_, _, _| {})
+            })
+            .collect();
+        let per_scenario: Vec<f64> = runs.iter().map(|r| r.1).collect();
+        let charges: Vec<f64> = runs.iter().map(|r| problem.run.retreat_charge_months(&r.0)).collect();
+        let mut before: Vec<f64> = per_scenario.iter().zip(&charges).map(|(c, r)| c - r).collect();
+        PolicyCosts {
+            aggregate: problem.aggregate.apply(&mut per_scenario.clone()),
+            aggregate_before_retreat: problem.aggregate.apply(&mut before),
+            mean_retreat_months: charges.iter().sum::<f64>() / charges.len().max(1) as f64,
+            finals: runs.into_iter().map(|r| r.0).collect(),
+            per_scenario,
+        }
+    }
 }
 
 /// Candidates per chunk of [`Evaluator::evaluate`] at most: bounds host memory whatever

@@ -65,8 +65,8 @@ impl RunSpec {
     pub fn last_confirmable_month(&self) -> usize {
         self.horizon_months + 1 - self.sustain_months.min(self.horizon_months)
     }
-    /// A `time_to_target` cost *without its retreat charge* (`eval::
-    /// policy_cost_before_retreat`) in the answer's own words: months from the start when
+    /// A `time_to_target` cost *without its retreat charge* (`eval::PolicyCosts::
+    /// aggregate_before_retreat`) in the answer's own words: months from the start when
     /// the target is sustained (`cost <= T - L + 1`), else the sustained level the missed
     /// branch's penalty stands for, `target x 2^(-(cost - (T - L + 1)) / penalty)`. For an
     /// aggregate cost it is the level the search actually optimizes (with the mean over

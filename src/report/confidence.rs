@@ -4,7 +4,7 @@
 
 use super::summary::levels;
 use crate::config::Experiment;
-use crate::eval::{Problem, policy_cost, policy_cost_before_retreat};
+use crate::eval::{PolicyCosts, Problem, policy_cost};
 use crate::model::policy::decode;
 use crate::model::{Aggregate, simulate};
 use serde::Serialize;
@@ -24,7 +24,8 @@ pub struct RunBest {
     pub sustained_gw_per_year: f64,
     /// Months to the sustained target on the nominal scenario, when reached.
     pub months_to_target: Option<f64>,
-    /// The cost in the answer's words (months, or the sustained level it stands for).
+    /// The cost less its retreat charge in the answer's words (months, or the sustained
+    /// level it stands for).
     pub headline: Option<crate::model::run::Headline>,
 }
 
@@ -48,11 +49,11 @@ impl SearchSpread {
             .iter()
             .map(|(_, x)| {
                 let knots = decode(x);
-                let (cost, _) = policy_cost(problem, &knots);
+                let costs = PolicyCosts::of(problem, &knots);
                 let t = simulate(&problem.run, &exp.params, &knots);
                 RunBest {
-                    headline: problem.run.headline_of_cost(policy_cost_before_retreat(problem, &knots)),
-                    cost,
+                    headline: problem.run.headline_of_cost(costs.aggregate_before_retreat),
+                    cost: costs.aggregate,
                     sustained_gw_per_year: levels(&problem.run, &t).sustained_gw_per_year,
                     months_to_target: (t.final_state.reached > 0.5).then_some(t.final_state.time_to_target_months),
                 }

@@ -91,11 +91,16 @@ fn answer(s: &mut String, exp: &Experiment, o: &Outcome) {
         }
     }
     if let Some(h) = s_.headline {
+        let geometric = if s_.aggregate == "mean" {
+            " (for scenarios that miss, the geometric mean of the levels they sustain)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
-            "\nOver the {} scenarios, the search's {} cost of {:.3} {} reads, without its retreat charge: **{h}** (for \
-             scenarios that miss, the geometric mean of the levels they sustain).",
-            s_.scenarios, s_.aggregate, s_.best_cost, s_.cost_unit
+            "\nOver the {} scenarios, the search's {} cost is {:.3} {}. Without the retreat charge (each scenario's cost \
+             less its charge, then the {}) it is {:.3}, which reads: **{h}**{geometric}.",
+            s_.scenarios, s_.aggregate, s_.best_cost, s_.cost_unit, s_.aggregate, s_.best_cost_before_retreat
         );
         let _ = writeln!(
             s,
@@ -328,7 +333,13 @@ fn binding(s: &mut String, exp: &Experiment, o: &Outcome) {
              rewards, not an artefact."
         );
     }
-    if let Some((i, cash, spent)) = cash_carried(&State::initial(&exp.params), &t.months) {
+    // Only time_to_target scores a level that carried cash can raise; only the months it
+    // scores count.
+    let scored = &t.months[..o.best.nominal_levels.scored_months.min(t.months.len())];
+    let carried = (run.objective == crate::model::Objective::TimeToTarget)
+        .then(|| cash_carried(&State::initial(&exp.params), scored))
+        .flatten();
+    if let Some((i, cash, spent)) = carried {
         let against = if spent >= 0.5 {
             format!("{:.1} months of that month's discretionary spending (${spent:.0}B)", cash / spent)
         } else {
@@ -337,9 +348,9 @@ fn binding(s: &mut String, exp: &Experiment, o: &Outcome) {
         let _ = writeln!(
             s,
             "\nCash on hand peaks at ${cash:.0}B in {}, {against}, with deployment bound by {}: the policy carries money \
-             forward (an allotment a channel cannot use stays in the bank, and a low spend share keeps it there). The \
-             objective scores the level held at the end of the horizon, so money carried toward it can pay; the retreat \
-             charge forbids letting deployment fall meanwhile, not growing slowly.",
+             forward (an allotment a channel cannot use stays in the bank, and a low spend share keeps it there). A \
+             missed target is scored on the best level sustained, so money carried toward the months that hold it can \
+             pay; the retreat charge forbids letting the level fall meanwhile, not growing slowly.",
             run.start.plus(t.months[i].month as i64),
             limits[i].describe()
         );

@@ -11,7 +11,7 @@ use super::summary::{TrajectorySummary, levels, target_date};
 use super::{peak_rss_mib, trajectory};
 use crate::atomic::{AtomicFile, write_atomic};
 use crate::config::Experiment;
-use crate::eval::{Evaluator, Problem, policy_cost, policy_cost_before_retreat};
+use crate::eval::{Evaluator, PolicyCosts, Problem};
 use crate::model::objective::Levels;
 use crate::model::policy::{Alloc, decode, parse_policy_toml, to_policy_toml};
 use crate::model::{Trajectory, simulate};
@@ -39,6 +39,9 @@ pub struct PolicyResult {
     pub nominal_levels: Levels,
     /// The retreat charge in the cost, averaged over the scenarios (months).
     pub retreat_months: f64,
+    /// The aggregate cost with each scenario's retreat charge taken out (what the
+    /// headline reads).
+    pub cost_before_retreat: f64,
     #[serde(skip)]
     pub knots: Vec<Alloc<f64>>,
     #[serde(skip)]
@@ -47,23 +50,22 @@ pub struct PolicyResult {
 
 impl PolicyResult {
     pub fn new(name: &str, exp: &Experiment, problem: &Problem, knots: Vec<Alloc<f64>>) -> Self {
-        let (cost, _) = policy_cost(problem, &knots);
-        let finals: Vec<_> = problem.scenarios.iter().map(|p| simulate(&problem.run, p, &knots).final_state).collect();
-        let mut times: Vec<f64> = finals.iter().filter(|s| s.reached > 0.5).map(|s| s.time_to_target_months).collect();
-        let retreat_months =
-            finals.iter().map(|s| problem.run.retreat_charge_months(s)).sum::<f64>() / finals.len().max(1) as f64;
+        let costs = PolicyCosts::of(problem, &knots);
+        let mut times: Vec<f64> =
+            costs.finals.iter().filter(|s| s.reached > 0.5).map(|s| s.time_to_target_months).collect();
         times.sort_by(f64::total_cmp);
         let nominal = simulate(&problem.run, &exp.params, &knots);
         let fs = &nominal.final_state;
         PolicyResult {
             name: name.into(),
-            cost,
+            cost: costs.aggregate,
+            cost_before_retreat: costs.aggregate_before_retreat,
             reached_in: times.len(),
             scenarios: problem.scenarios.len(),
             months_to_target: (!times.is_empty()).then(|| [times[0], times[times.len() / 2], times[times.len() - 1]]),
             nominal_months_to_target: (fs.reached > 0.5).then_some(fs.time_to_target_months),
             nominal_levels: levels(&problem.run, &nominal),
-            retreat_months,
+            retreat_months: costs.mean_retreat_months,
             knots,
             nominal,
         }
@@ -91,8 +93,11 @@ pub struct Summary {
     /// On the nominal scenario: null when the target is not sustained within the horizon.
     pub time_to_target_months: Option<f64>,
     pub target_date: Option<String>,
-    /// `best_cost` in the answer's own words: months to the target, or the sustained
-    /// level it stands for (over the scenarios, as the search optimizes it).
+    /// The aggregate of each scenario's cost less its retreat charge (f64 reference).
+    pub best_cost_before_retreat: f64,
+    /// `best_cost_before_retreat` in the answer's own words: months to the target, or
+    /// the sustained level it stands for (for the mean, over scenarios that miss, the
+    /// geometric mean of their levels).
     pub headline: Option<crate::model::run::Headline>,
     /// On the nominal scenario, over the months the objective scores.
     pub sustained_gw_per_year: f64,
@@ -203,7 +208,8 @@ impl Outcome {
             best_cost_on_backend: search_cost,
             time_to_target_months: ttt,
             target_date: ttt.map(|t| target_date(&exp.run, t)),
-            headline: exp.run.headline_of_cost(policy_cost_before_retreat(problem, &best.knots)),
+            best_cost_before_retreat: best.cost_before_retreat,
+            headline: exp.run.headline_of_cost(best.cost_before_retreat),
             sustained_gw_per_year: best.nominal_levels.sustained_gw_per_year,
             peak_gw_per_year: best.nominal_levels.peak_gw_per_year,
             retreat_months: best.retreat_months,

@@ -62,7 +62,8 @@ pub struct PointResult {
     pub config_sha256: String,
     /// The aggregate cost over the point's scenarios (the best found, for optimize).
     pub cost: f64,
-    /// The cost in the answer's words: months to the target, or the sustained level.
+    /// The cost less its retreat charge in the answer's words: months to the target, or
+    /// the sustained level.
     pub headline: Option<Headline>,
     /// On the point's nominal scenario: months to the sustained target (none if missed),
     /// its date, the best sustained and the peak 12-month deployment, and the limit that
@@ -134,16 +135,15 @@ fn main_limit(exp: &Experiment, t: &crate::model::Trajectory, scored: usize) -> 
     counts.iter().max_by_key(|(_, n)| *n).map_or("none", |(l, _)| l.code()).to_string()
 }
 
-/// The part of a point's aggregate `cost` that is the retreat charge (0 for the FLOP
-/// objectives, and skipped when the run has no charge, to keep sweeps of it cheap).
-fn retreat_charge_over_scenarios(exp: &Experiment, knots: &[Alloc<f64>]) -> f64 {
+/// A point's headline: its policy's f64 cost over the scenarios less each scenario's
+/// retreat charge, in the answer's words (one parallel pass; skipped for the objectives and
+/// weights without a charge, where the point's own cost reads as it is).
+fn headline_of_point(exp: &Experiment, knots: &[Alloc<f64>], cost: f64) -> Option<Headline> {
     if exp.run.objective != crate::model::Objective::TimeToTarget || exp.run.retreat_months_per_doubling == 0.0 {
-        return 0.0;
+        return exp.run.headline_of_cost(cost);
     }
-    let problem = Problem::from_experiment(exp);
-    // The charge is the f64 reference's (the point's cost may come from f32 lanes).
-    let (reference, _) = crate::eval::policy_cost(&problem, knots);
-    reference - crate::eval::policy_cost_before_retreat(&problem, knots)
+    let costs = crate::eval::PolicyCosts::of(&Problem::from_experiment(exp), knots);
+    exp.run.headline_of_cost(costs.aggregate_before_retreat)
 }
 
 /// A point's result from its aggregate cost and its policy (what it cost to run is the
@@ -164,7 +164,7 @@ fn result_of(
         values: dp.values.clone(),
         config_sha256: exp.sha256.clone(),
         cost,
-        headline: exp.run.headline_of_cost(cost - retreat_charge_over_scenarios(exp, knots)),
+        headline: headline_of_point(exp, knots, cost),
         months_to_target: s.time_to_target_months,
         target_date: s.target_date.clone(),
         sustained_gw_per_year: s.sustained_gw_per_year,
