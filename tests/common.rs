@@ -175,11 +175,8 @@ pub fn retreat_charges(p: &terafab::eval::Problem, x: &[f64]) -> Vec<f64> {
     }
     x.chunks_exact(p.dim())
         .flat_map(|v| {
-            let knots = decode(v);
-            p.scenarios
-                .iter()
-                .map(|s| p.run.retreat_charge_months(&terafab::model::simulate(&p.run, s, &knots).final_state))
-                .collect::<Vec<_>>()
+            let costs = terafab::eval::PolicyCosts::of(p, &decode(v));
+            costs.finals.iter().map(|s| p.run.retreat_charge_months(s)).collect::<Vec<_>>()
         })
         .collect()
 }

@@ -32,6 +32,7 @@ impl Runner for CommandRunner {
         let o = super::optimize::sweep_point(exp, out, budget, self.adapter.clone(), true)?;
         Ok(OptimizeResult {
             best_cost: o.summary.best_cost,
+            best_cost_before_retreat: o.summary.best_cost_before_retreat,
             evaluations: o.summary.evaluations,
             wall_seconds: o.summary.wall_seconds,
             knots: o.best.knots.clone(),

@@ -8,7 +8,7 @@ pub mod simd;
 pub mod tolerance;
 
 use crate::model::policy::{Alloc, GENES_PER_KNOT, validate_vector};
-use crate::model::{Aggregate, Params, RunSpec, State, trajectory_cost};
+use crate::model::{Aggregate, Params, RunSpec, State};
 use anyhow::Result;
 
 /// What is being evaluated: the run, the scenarios every candidate sees, the aggregate.
@@ -45,8 +45,8 @@ impl Problem {
 
 /// A decoded policy's cost on every scenario, in f64 (the reference), and their aggregate.
 pub fn policy_cost(problem: &Problem, phases: &[Alloc<f64>]) -> (f64, Vec<f64>) {
-    let per: Vec<f64> = problem.scenarios.iter().map(|p| trajectory_cost(&problem.run, p, phases)).collect();
-    (problem.aggregate.apply(&mut per.clone()), per)
+    let costs = PolicyCosts::of(problem, phases);
+    (costs.aggregate, costs.per_scenario)
 }
 
 /// A decoded policy's f64 trajectories over a problem's scenarios, run once each (in

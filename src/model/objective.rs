@@ -67,6 +67,18 @@ pub struct ObjectiveSpec<R> {
     pub retreat_months_per_doubling: R,
 }
 
+impl<R: Real> ObjectiveSpec<R> {
+    /// The months a finished trajectory's cost carries for its retreat (0 for the FLOP
+    /// objectives, which have no charge).
+    #[inline(always)]
+    pub fn retreat_charge(&self, s: &State<R>) -> R {
+        match self.objective {
+            Objective::TimeToTarget => self.retreat_months_per_doubling * s.retreat_doubling_months,
+            Objective::FinalFlops | Objective::CumulativeFlops => R::lit(0.0),
+        }
+    }
+}
+
 /// The cost of a finished trajectory.
 #[inline(always)]
 pub fn cost<R: Real>(s: &State<R>, o: &ObjectiveSpec<R>) -> R {
@@ -80,8 +92,7 @@ pub fn cost<R: Real>(s: &State<R>, o: &ObjectiveSpec<R>) -> R {
             let missed = o.last_confirmable_month + o.penalty_months_per_doubling * doublings_short.max(R::lit(0.0));
             // Months below a level already held count too (`retreat_doubling_months`),
             // so saving for the scored window costs what the retreat before it lasts.
-            R::select_ge(s.reached, R::lit(0.5), s.time_to_target_months, missed)
-                + o.retreat_months_per_doubling * s.retreat_doubling_months
+            R::select_ge(s.reached, R::lit(0.5), s.time_to_target_months, missed) + o.retreat_charge(s)
         }
         Objective::FinalFlops => -(s.installed_eflops().max(R::lit(1e-18)).ln() / ln10 + R::lit(18.0)),
         Objective::CumulativeFlops => {

@@ -87,10 +87,7 @@ impl RunSpec {
     /// The months a finished trajectory's `time_to_target` cost carries for its retreat
     /// (0 for the other objectives).
     pub fn retreat_charge_months(&self, s: &State<f64>) -> f64 {
-        match self.objective {
-            Objective::TimeToTarget => self.retreat_months_per_doubling * s.retreat_doubling_months,
-            _ => 0.0,
-        }
+        self.objective_spec::<f64>().retreat_charge(s)
     }
     #[inline(always)]
     pub fn objective_spec<R: Real>(&self) -> ObjectiveSpec<R> {
