@@ -280,6 +280,13 @@ mod tests {
         format!("{:#}", lock_run_folder(dir, writer).unwrap_err())
     }
 
+    /// A fresh folder holding one file `name` with `text`.
+    fn folder_with(name: &str, text: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        dir
+    }
+
     #[test]
     fn no_writer_replaces_another_kind_of_run_or_the_users_own_files() {
         // A simulate folder: optimize would replace its summary.json; evaluate may not mix in.
@@ -292,13 +299,11 @@ mod tests {
         // Running simulate again there replaces its own outputs, as it means to.
         drop(lock_run_folder(sim.path(), Writer::Simulate).unwrap());
         // A sweep folder.
-        let sweep = tempfile::tempdir().unwrap();
-        std::fs::write(sweep.path().join("sweep.json"), "{}").unwrap();
+        let sweep = folder_with("sweep.json", "{}");
         let e = refusal(sweep.path(), Writer::Evaluate);
         assert!(e.contains("holds a `terafab sweep` run"), "{e}");
         // The user's own report.md, never written by terafab.
-        let own = tempfile::tempdir().unwrap();
-        std::fs::write(own.path().join("report.md"), "my notes").unwrap();
+        let own = folder_with("report.md", "my notes");
         let e = refusal(own.path(), Writer::Optimize);
         assert!(e.contains("holds report.md with no .terafab.lock marking them"), "{e}");
         assert_eq!(std::fs::read_to_string(own.path().join("report.md")).unwrap(), "my notes");
@@ -307,13 +312,11 @@ mod tests {
         std::fs::create_dir(taken.path().join("summary.json")).unwrap();
         let e = refusal(taken.path(), Writer::Simulate);
         assert!(e.contains("summary.json is not a regular file"), "{e}");
-        let taken = tempfile::tempdir().unwrap();
-        std::fs::write(taken.path().join("checkpoint"), "x").unwrap();
+        let taken = folder_with("checkpoint", "x");
         let e = refusal(taken.path(), Writer::Optimize);
         assert!(e.contains("checkpoint is not a folder"), "{e}");
         // Other files are the user's business.
-        let other = tempfile::tempdir().unwrap();
-        std::fs::write(other.path().join("notes.txt"), "x").unwrap();
+        let other = folder_with("notes.txt", "x");
         drop(lock_run_folder(other.path(), Writer::Optimize).unwrap());
     }
 }
